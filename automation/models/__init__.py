@@ -1,0 +1,5 @@
+"""Models of the automation app, one module a concept."""
+from automation.models.executions import DeadLetter, Execution, ExecutionQuerySet, Step
+from automation.models.outbox import OutboxMessage
+
+__all__ = ["DeadLetter", "Execution", "ExecutionQuerySet", "OutboxMessage", "Step"]

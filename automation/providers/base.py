@@ -1,0 +1,84 @@
+"""The provider interface: what the engine hands a channel, and what it gets back.
+
+One small interface per channel kind. The engine never talks to Twilio or an
+ESP directly: it builds an :class:`OutboundMessage`, asks :func:`get_provider`
+for the workspace's provider of that channel, and calls ``send``. Providers
+classify their failures as :class:`TransientProviderError` (retry with backoff)
+or :class:`PermanentProviderError` (fail at once), keeping the provider's own
+code and message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+class ProviderError(Exception):
+    transient: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, code: str | int | None = None, status: int | None = None,
+                 provider: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.provider = provider
+
+    def as_output(self) -> dict[str, Any]:
+        return {"provider": self.provider, "error_code": self.code, "http_status": self.status,
+                "error_message": self.message, "transient": self.transient}
+
+
+class TransientProviderError(ProviderError):
+    """Timeouts, 429, 5xx: the same request may succeed later."""
+
+    transient = True
+
+
+class PermanentProviderError(ProviderError):
+    """Invalid number, unverified sender, bad credentials: retrying cannot help."""
+
+
+@dataclass
+class OutboundMessage:
+    channel: str  # "sms", "whatsapp", "email" or "voice"
+    to: str
+    idempotency_key: str
+    workspace_id: int
+    body: str = ""
+    subject: str = ""
+    html: str = ""
+    text: str = ""
+    media_urls: list[str] = field(default_factory=list)
+    from_address: str = ""
+    reply_to: str = ""
+    twiml: str = ""
+    step_id: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SendResult:
+    provider: str
+    provider_message_id: str
+    status: str = "queued"
+    # Set by providers that know a call's outcome at once (the dev outbox);
+    # otherwise the voice step waits for the provider's status callback.
+    outcome: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def as_output(self) -> dict[str, Any]:
+        output = {"provider": self.provider, "provider_message_id": self.provider_message_id, "status": self.status}
+        if self.outcome:
+            output["outcome"] = self.outcome
+        return output
+
+
+class Provider:
+    """Sends messages of one channel. Implementations must be safe to call twice with one idempotency key."""
+
+    name: ClassVar[str]
+    channels: ClassVar[tuple[str, ...]]
+
+    def send(self, message: OutboundMessage) -> SendResult:  # pragma: no cover - interface
+        raise NotImplementedError

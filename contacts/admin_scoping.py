@@ -1,0 +1,71 @@
+"""Workspace scoping for the admin: staff who are not superusers see only their workspaces.
+
+Every ModelAdmin of a workspace-owned model uses :class:`WorkspaceScopedAdmin`,
+which scopes the changelist, the change pages, foreign-key choices and
+autocomplete, and makes the admin read-only for ``member`` roles.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from contacts.tenancy import WorkspaceScopedQuerySet
+
+
+def scope_for(request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+    if isinstance(queryset, WorkspaceScopedQuerySet) or hasattr(queryset, "for_user"):
+        return queryset.for_user(request.user)
+    return queryset
+
+
+class WorkspaceScopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return scope_for(request, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            related = db_field.related_model
+            if related._meta.label == "contacts.Workspace":
+                field.queryset = related.objects.administered_by(request.user)
+            else:
+                field.queryset = scope_for(request, field.queryset)
+        return field
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scope_for(request, field.queryset)
+        return field
+
+    def _can_write(self, request: HttpRequest, obj: Any = None) -> bool:
+        user = request.user
+        if user.is_superuser:
+            return True
+        from contacts.models import Membership
+
+        memberships = Membership.objects.filter(user=user, role=Membership.Role.ADMIN)
+        if obj is not None:
+            workspace_id = obj.pk if obj._meta.label == "contacts.Workspace" else getattr(obj, "workspace_id", None)
+            memberships = memberships.filter(workspace_id=workspace_id)
+        return memberships.exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and request.user.is_staff and (
+            request.user.is_superuser or request.user.memberships.exists()
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._can_write(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._can_write(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._can_write(request, obj)
