@@ -1,0 +1,47 @@
+"""Filters of executions, steps and dead letters (status, flow, contact, source, test runs, time range).
+
+Related objects are filtered by plain ids (not model choices), so an id of another
+workspace simply matches nothing instead of revealing that it exists.
+"""
+from __future__ import annotations
+
+import django_filters
+
+from automation.models import DeadLetter, Execution, Step
+
+
+class ExecutionFilter(django_filters.FilterSet):
+    flow = django_filters.NumberFilter()
+    contact = django_filters.NumberFilter()
+    status = django_filters.MultipleChoiceFilter(choices=Execution.Status.choices)
+    source = django_filters.MultipleChoiceFilter(choices=Execution.Source.choices)
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Execution
+        fields = ["flow", "contact", "status", "source", "is_test"]
+
+
+class StepFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Step.Status.choices)
+    execution = django_filters.NumberFilter()
+    contact = django_filters.NumberFilter(field_name="execution__contact")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Step
+        fields = ["execution", "node_id", "node_type", "status"]
+
+
+class DeadLetterFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=DeadLetter.Status.choices)
+    execution = django_filters.NumberFilter()
+    flow = django_filters.NumberFilter(field_name="execution__flow")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = DeadLetter
+        fields = ["status", "node_type", "execution"]
