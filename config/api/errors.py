@@ -31,6 +31,20 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+class StructuredValidationError(APIException):
+    """A 400 whose body is sent as built; DRF's ValidationError would turn ``null`` node ids into strings.
+
+    Being no ``ValidationError``, it passes through ``serializer.is_valid()`` untouched.
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__()
+        self.detail = body
+
+
 def flow_error_body(exc: FlowInvalid) -> dict[str, Any]:
     """``{"graph": [{node_id, field, message}], "trigger_config": {"event_type": [...]}, ...}``."""
     body: dict[str, Any] = {}

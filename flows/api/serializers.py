@@ -7,10 +7,10 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.errors import StructuredValidationError, flow_error_body
 from contacts.models import Membership
 from flows.graph import validate_graph
 from flows.models import Flow, FlowInvalid
-from config.api.errors import flow_error_body
 
 GRAPH_SCHEMA = {
     "type": "object",
@@ -75,7 +75,7 @@ class FlowSerializer(serializers.ModelSerializer):
         })
         graph_errors, field_errors = validate_graph(candidate.graph), candidate.settings_errors()
         if graph_errors or field_errors:
-            raise serializers.ValidationError(flow_error_body(FlowInvalid(graph_errors, field_errors)))
+            raise StructuredValidationError(flow_error_body(FlowInvalid(graph_errors, field_errors)))
         return attrs
 
 
