@@ -89,6 +89,12 @@ class ExecutionExportView(WorkspaceScopedMixin, generics.GenericAPIView):
         response["Content-Disposition"] = f'attachment; filename="executions-{self.workspace.slug}.csv"'
         return response
 
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors are JSON even when the client asked for CSV."""
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
+
     @staticmethod
     def _lines(rows: Iterator[tuple]) -> Iterator[str]:
         writer = csv.writer(_Echo())
