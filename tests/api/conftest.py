@@ -95,3 +95,9 @@ def world(workspace, flow):
     dead_letter = make_dead_letter(failed)
     return {"contacts": contacts, "done": done, "failed": failed, "waiting": waiting, "test": test_run,
             "dead_letter": dead_letter, "now": now}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users are created per test; the production hasher's deliberate slowness is not under test here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
