@@ -8,15 +8,16 @@ from __future__ import annotations
 import django_filters
 
 from automation.models import DeadLetter, Execution, Step
+from config.api.filters import DateTimeFilter, IdFilter
 
 
 class ExecutionFilter(django_filters.FilterSet):
-    flow = django_filters.NumberFilter()
-    contact = django_filters.NumberFilter()
+    flow = IdFilter()
+    contact = IdFilter()
     status = django_filters.MultipleChoiceFilter(choices=Execution.Status.choices)
     source = django_filters.MultipleChoiceFilter(choices=Execution.Source.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Execution
@@ -25,10 +26,10 @@ class ExecutionFilter(django_filters.FilterSet):
 
 class StepFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Step.Status.choices)
-    execution = django_filters.NumberFilter()
-    contact = django_filters.NumberFilter(field_name="execution__contact")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    execution = IdFilter()
+    contact = IdFilter(field_name="execution__contact")
+    since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Step
@@ -37,10 +38,10 @@ class StepFilter(django_filters.FilterSet):
 
 class DeadLetterFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=DeadLetter.Status.choices)
-    execution = django_filters.NumberFilter()
-    flow = django_filters.NumberFilter(field_name="execution__flow")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    execution = IdFilter()
+    flow = IdFilter(field_name="execution__flow")
+    since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = DeadLetter

@@ -14,7 +14,7 @@ from automation.api.views import (
 )
 from config.api.auth import TokenView
 from contacts.api.views import ContactViewSet, WorkspaceViewSet
-from flows.api.views import FlowViewSet
+from flows.api.views import FlowPrioritiesView, FlowViewSet
 
 root = SimpleRouter(use_regex_path=False)
 root.register("workspaces", WorkspaceViewSet, basename="workspace")
@@ -27,6 +27,7 @@ scoped.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
 
 workspace_urls = [
     path("executions/export.csv", ExecutionExportView.as_view(), name="execution-export"),
+    path("flows/priorities/", FlowPrioritiesView.as_view(), name="flow-priorities"),
     path("flows/<int:pk>/enrollments/", FlowEnrollmentsView.as_view(), name="flow-enrollments"),
     path("flows/<int:pk>/logs/", FlowLogsView.as_view(), name="flow-logs"),
     path("flows/<int:pk>/stats/", FlowStatsView.as_view(), name="flow-stats"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
+from config.api.filters import DateTimeFilter
 from contacts.models import CHANNELS, DNC_TAG, Contact
 
 
@@ -13,8 +14,8 @@ class ContactFilter(django_filters.FilterSet):
     entry_type = django_filters.CharFilter(lookup_expr="iexact")
     opted_out = django_filters.BooleanFilter(method="filter_opted_out", help_text="Opted out of any channel.")
     dnc = django_filters.BooleanFilter(method="filter_dnc", help_text="Carries the DNC tag.")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Contact

@@ -87,3 +87,12 @@ class ContactImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     failed_rows = serializers.IntegerField()
     errors = ImportRowErrorSerializer(many=True)
+
+
+class ContactImportErrorSerializer(serializers.Serializer):
+    """A refused import: the file as a whole (``file``), or per-row errors with nothing created."""
+
+    file = serializers.ListField(child=serializers.CharField(), required=False)
+    created = serializers.IntegerField(required=False)
+    failed_rows = serializers.IntegerField(required=False)
+    errors = ImportRowErrorSerializer(many=True, required=False)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from config.api.workspace import WorkspaceScopedMixin
 from contacts.api.filters import ContactFilter
 from contacts.api.serializers import (
+    ContactImportErrorSerializer,
     ContactImportResultSerializer,
     ContactImportSerializer,
     ContactSerializer,
@@ -63,7 +64,7 @@ class ContactViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         request={"multipart/form-data": ContactImportSerializer},
-        responses={201: ContactImportResultSerializer, 400: ContactImportResultSerializer},
+        responses={201: ContactImportResultSerializer, 400: ContactImportErrorSerializer},
     )
     @action(detail=False, methods=["post"], url_path="import",
             parser_classes=[parsers.MultiPartParser], max_body_setting="CONTACT_IMPORT_MAX_BYTES")

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.errors import StructuredValidationError, flow_error_body
+from config.api.filters import MAX_ID
 from contacts.models import Membership
 from flows.graph import validate_graph
 from flows.models import Flow, FlowInvalid
@@ -39,10 +40,22 @@ class GraphErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+@extend_schema_field({
+    "oneOf": [
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    ]
+})
+class FieldErrorsField(serializers.JSONField):
+    """Messages of a field, or of each key of a JSON field (``{"event_type": [...]}``)."""
+
+
 class FlowErrorSerializer(serializers.Serializer):
+    """A refused flow: graph problems per node, other problems per field."""
+
     graph = GraphErrorSerializer(many=True, required=False)
-    trigger_config = serializers.DictField(required=False)
-    business_hours = serializers.DictField(required=False)
+    trigger_config = FieldErrorsField(required=False)
+    business_hours = FieldErrorsField(required=False)
 
 
 class FlowSerializer(serializers.ModelSerializer):
@@ -84,7 +97,7 @@ class DuplicateSerializer(serializers.Serializer):
 
 
 class PrioritiesSerializer(serializers.Serializer):
-    order = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=1000)
+    order = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=1000)
 
 
 class FlowPrioritySerializer(serializers.ModelSerializer):

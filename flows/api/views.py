@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -78,11 +78,21 @@ class FlowViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
         copy = flow.duplicate(name=options.validated_data.get("name"), created_by=request.user)
         return self._flow_response(copy, status.HTTP_201_CREATED)
 
-    @extend_schema(request=PrioritiesSerializer, responses={200: FlowPrioritySerializer(many=True)})
-    @action(detail=False, methods=["put"], pagination_class=None, filterset_class=None)
-    def priorities(self, request: Request, workspace_pk: int) -> Response:
-        """Priorities 1, 2, 3... in the given order (lower runs first); unknown ids change nothing."""
-        body = PrioritiesSerializer(data=request.data)
+
+class FlowPrioritiesView(WorkspaceScopedMixin, generics.GenericAPIView):
+    """``PUT flows/priorities/``: priorities 1, 2, 3... in the given order (lower runs first).
+
+    Unknown or repeated ids are refused and change nothing.
+    """
+
+    model = Flow
+    serializer_class = PrioritiesSerializer
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(responses={200: FlowPrioritySerializer(many=True)})
+    def put(self, request: Request, workspace_pk: int) -> Response:
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         flows = Flow.objects.reorder(self.workspace, body.validated_data["order"])
         return Response(FlowPrioritySerializer(flows, many=True).data)
