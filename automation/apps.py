@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AutomationConfig(AppConfig):
     name = "automation"
     verbose_name = "Automation"
+
+    def ready(self) -> None:
+        from automation import live  # noqa: F401  (connects the WebSocket push to the status signals)

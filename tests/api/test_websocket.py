@@ -1,0 +1,94 @@
+"""The live status WebSocket: who may connect, and what they receive when the engine publishes."""
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from automation.models import Execution, Step
+from automation.status import publish
+from config.asgi import application
+from tests.api.conftest import make_contact, make_execution, make_flow
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def path(workspace, query=""):
+    return f"/ws/workspaces/{workspace.pk}/executions/{query}"
+
+
+def connect(url, headers=()):
+    async def attempt():
+        communicator = WebsocketCommunicator(application, url, headers=list(headers))
+        connected, code = await communicator.connect()
+        await communicator.disconnect()
+        return connected, code
+
+    return async_to_sync(attempt)()
+
+
+def token(user):
+    return Token.objects.create(user=user).key
+
+
+def test_non_member_is_refused(workspace, outsider):
+    assert connect(path(workspace, f"?token={token(outsider)}")) == (False, 4403)
+
+
+def test_anonymous_and_bad_tokens_are_refused(workspace):
+    assert connect(path(workspace)) == (False, 1000)  # no token and no Origin: denied before any consumer
+    assert connect(path(workspace, "?token=nope")) == (False, 4401)
+
+
+def test_member_connects_with_a_token_header(workspace, member_user):
+    assert connect(path(workspace), [(b"authorization", f"Token {token(member_user)}".encode())]) == (True, None)
+
+
+def test_session_needs_an_allowed_origin(workspace, member_user):
+    client = Client()
+    client.force_login(member_user)
+    cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+    assert connect(path(workspace), [cookie, (b"origin", b"http://testserver")]) == (True, None)
+    assert connect(path(workspace), [cookie, (b"origin", b"https://evil.example")]) == (False, 1000)
+
+
+def test_status_changes_reach_members_of_that_workspace_only(workspace, other_workspace, member_user, outsider):
+    flow = make_flow(workspace)
+    execution = make_execution(flow, make_contact(workspace), status=Execution.Status.PENDING)
+    theirs = make_execution(make_flow(other_workspace, "Theirs"), make_contact(other_workspace, 9),
+                            status=Execution.Status.PENDING)
+
+    def change():
+        # The other workspace's change is published first: had it leaked, it would be the first message.
+        with transaction.atomic():
+            Execution.objects.filter(pk=theirs.pk).update(status=Execution.Status.RUNNING)
+            theirs.status = Execution.Status.RUNNING
+            publish(theirs)
+            step = Step.objects.create(workspace=workspace, execution=execution, node_id="sms",
+                                       node_type="send_sms", status=Step.Status.SUCCESS, outcome="sent")
+            execution.status = Execution.Status.RUNNING
+            execution.save(update_fields=["status"])
+            publish(execution)
+            publish(step)
+        return step
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, path(workspace, f"?token={member_key}"))
+        assert (await communicator.connect())[0]
+        step = await database_sync_to_async(change)()
+        first = await communicator.receive_json_from(timeout=5)
+        second = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return step, first, second
+
+    member_key = token(member_user)
+    step, first, second = async_to_sync(scenario)()
+    assert first == {"type": "execution", "id": execution.pk, "execution_id": execution.pk, "flow_id": flow.pk,
+                     "contact_id": execution.contact_id, "status": "running", "is_test": False, "error": ""}
+    assert second == {"type": "step", "id": step.pk, "execution_id": execution.pk, "node_id": "sms",
+                      "node_type": "send_sms", "status": "success", "outcome": "sent", "error": "",
+                      "next_run_at": None}
