@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AutomationConfig(AppConfig):
     name = "automation"
     verbose_name = "Automation"
+
+    def ready(self) -> None:
+        from anymail.signals import tracking
+
+        from automation.tracking import on_tracking
+
+        tracking.connect(on_tracking, dispatch_uid="automation.tracking")

@@ -20,5 +20,6 @@ urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("webhooks/", include("automation.urls")),
     path("", include("django_prometheus.urls")),
 ]
