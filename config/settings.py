@@ -269,5 +269,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "rq.worker": {"level": env("RQ_LOG_LEVEL", "INFO")}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "rq.worker": {"level": env("RQ_LOG_LEVEL", "INFO")},
+                # The SDK logs every request's headers at INFO.
+                "twilio.http_client": {"level": "WARNING"}},
 }
