@@ -77,23 +77,26 @@ class Delivery(WorkspaceScopedModel):
         NO_ANSWER = "no_answer", "Call not answered"
         BUSY = "busy", "Line busy"
 
+    # Ranks by channel: a report never lowers a delivery's rank. Final statuses
+    # rank FINAL_RANK, so the first final report wins; after it only a WhatsApp
+    # read receipt (proof of delivery) or, for email, engagement and late
+    # bounces can still arrive.
     FINAL_RANK = 100
-    RANKS = {
-        Status.PENDING: 0,
-        Status.QUEUED: 10,
-        Status.RINGING: 15,
-        Status.SENT: 20,
-        Status.IN_PROGRESS: 20,
-        Status.DELIVERED: 30,
-        Status.READ: 40,
-        Status.OPENED: 40,
-        Status.CLICKED: 45,
-        **dict.fromkeys(
-            [Status.UNDELIVERED, Status.FAILED, Status.BOUNCED, Status.COMPLAINED,
-             Status.ANSWERED, Status.NO_ANSWER, Status.BUSY],
-            FINAL_RANK,
-        ),
+    MESSAGE_RANKS = {
+        Status.PENDING: 0, Status.QUEUED: 10, Status.SENT: 20,
+        Status.DELIVERED: FINAL_RANK, Status.UNDELIVERED: FINAL_RANK, Status.FAILED: FINAL_RANK,
+        Status.READ: FINAL_RANK + 10,
     }
+    EMAIL_RANKS = {
+        Status.PENDING: 0, Status.QUEUED: 10, Status.SENT: 20, Status.DELIVERED: 30, Status.OPENED: 40,
+        Status.CLICKED: 50,
+        Status.BOUNCED: FINAL_RANK, Status.FAILED: FINAL_RANK, Status.COMPLAINED: FINAL_RANK,
+    }
+    CALL_RANKS = {
+        Status.PENDING: 0, Status.QUEUED: 10, Status.RINGING: 15, Status.IN_PROGRESS: 20,
+        Status.ANSWERED: FINAL_RANK, Status.NO_ANSWER: FINAL_RANK, Status.BUSY: FINAL_RANK, Status.FAILED: FINAL_RANK,
+    }
+    RANKS = {"sms": MESSAGE_RANKS, "whatsapp": MESSAGE_RANKS, "email": EMAIL_RANKS, "voice": CALL_RANKS}
 
     workspace = models.ForeignKey("contacts.Workspace", on_delete=models.CASCADE, related_name="deliveries")
     step = models.ForeignKey(
@@ -132,7 +135,11 @@ class Delivery(WorkspaceScopedModel):
 
     @property
     def is_final(self) -> bool:
-        return self.RANKS[self.status] == self.FINAL_RANK
+        return self._rank(self.status) >= self.FINAL_RANK
+
+    def _rank(self, status: str) -> int:
+        """The rank of ``status`` on this channel; -1 for a status the channel does not have."""
+        return self.RANKS[self.channel].get(status, -1)
 
     def previous_result(self) -> SendResult:
         """What an earlier ``send`` with this key got, for a retry that must not send again."""
@@ -169,7 +176,7 @@ class Delivery(WorkspaceScopedModel):
         report of a lower rank is kept in the history but leaves the status.
         """
         seen = any(e.get("status") == raw_status and e.get("id", "") == event_id for e in self.events)
-        advanced = self.RANKS.get(status, -1) > self.RANKS[self.status]
+        advanced = self._rank(status) > self._rank(self.status)
         if seen and not advanced:
             return False
         if not seen:
