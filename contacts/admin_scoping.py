@@ -21,6 +21,17 @@ def scope_for(request: HttpRequest, queryset: models.QuerySet) -> models.QuerySe
     return queryset
 
 
+def workspace_roles(request: HttpRequest) -> dict[int, str]:
+    """{workspace id: role} of the requesting user, read once per request (the admin asks often)."""
+    roles = getattr(request, "_workspace_roles", None)
+    if roles is None:
+        from contacts.models import Membership
+
+        roles = dict(Membership.objects.filter(user=request.user).values_list("workspace_id", "role"))
+        request._workspace_roles = roles
+    return roles
+
+
 class WorkspaceScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         return scope_for(request, super().get_queryset(request))
@@ -42,21 +53,17 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
         return field
 
     def _can_write(self, request: HttpRequest, obj: Any = None) -> bool:
-        user = request.user
-        if user.is_superuser:
+        if request.user.is_superuser:
             return True
-        from contacts.models import Membership
-
-        memberships = Membership.objects.filter(user=user, role=Membership.Role.ADMIN)
-        if obj is not None:
-            workspace_id = obj.pk if obj._meta.label == "contacts.Workspace" else getattr(obj, "workspace_id", None)
-            memberships = memberships.filter(workspace_id=workspace_id)
-        return memberships.exists()
+        roles = workspace_roles(request)
+        if obj is None:
+            return "admin" in roles.values()
+        workspace_id = obj.pk if obj._meta.label == "contacts.Workspace" else getattr(obj, "workspace_id", None)
+        return roles.get(workspace_id) == "admin"
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff and (
-            request.user.is_superuser or request.user.memberships.exists()
-        )
+        user = request.user
+        return user.is_active and user.is_staff and (user.is_superuser or bool(workspace_roles(request)))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
