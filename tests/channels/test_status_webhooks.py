@@ -136,3 +136,12 @@ def test_call_report_with_bad_duration_is_refused(client, call_delivery):
                                   call_report(call_delivery, "completed", CallDuration="long"))
     assert response.status_code == 400
     assert Delivery.objects.get(pk=call_delivery.pk).status == "queued"
+
+
+def test_whatsapp_read_receipt_follows_delivered(client, fake_twilio, message):
+    send(message("whatsapp", body="Hola"))
+    delivery = Delivery.objects.get()
+    for status in ["delivered", "read", "sent", "failed"]:
+        signed_twilio_post(client, status_path(delivery), message_report(delivery, status))
+    delivery.refresh_from_db()
+    assert delivery.status == "read"

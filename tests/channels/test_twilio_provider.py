@@ -106,12 +106,15 @@ def test_twilio_errors_are_classified_keeping_code_and_message(fake_twilio, mess
 
 
 def test_unreachable_twilio_is_transient_and_retry_sends(fake_twilio, message, settings):
+    base_url = settings.TWILIO_API_BASE_URL
     settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
     sms = message("sms", body="Hi")
     with pytest.raises(TransientProviderError) as raised:
         send(sms)
     assert raised.value.outcome_unknown is False
     assert not Delivery.objects.exists()
+    settings.TWILIO_API_BASE_URL = base_url
+    assert send(sms).provider_message_id == fake_twilio.messages[0].response["sid"]
 
 
 def test_no_answer_in_time_is_transient_and_never_sent_twice(fake_twilio, message, settings):
