@@ -1,12 +1,10 @@
 """Flows run end to end on a real RQ worker: steps, delays on RQ's scheduler, conditions, branches."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 from rq.registry import ScheduledJobRegistry
-from rq.scheduler import RQScheduler
 
 from automation import services
 from automation.models import Execution, OutboxMessage, Step
@@ -33,19 +31,8 @@ def sms_delay_condition_email() -> dict:
     }
 
 
-def release_scheduled_jobs() -> None:
-    """Move time for RQ: make every scheduled job due, then let RQ's scheduler enqueue them."""
-    queue = get_queue()
-    registry = ScheduledJobRegistry(queue=queue)
-    past = int(time.time()) - 1
-    registry.connection.zadd(registry.key, {job_id: past for job_id in registry.get_job_ids()})
-    scheduler = RQScheduler([queue], connection=queue.connection)
-    scheduler.acquire_locks()
-    scheduler.enqueue_scheduled_jobs()
-    scheduler.release_locks()
-
-
-def test_sms_delay_condition_email_completes_with_the_right_steps(make_flow, make_contact, run_jobs):
+def test_sms_delay_condition_email_completes_with_the_right_steps(make_flow, make_contact, run_jobs,
+                                                                  release_scheduled_jobs):
     flow = make_flow(sms_delay_condition_email())
     contact = make_contact(first_name="Vera", tags=["vip"])
 
