@@ -199,3 +199,17 @@ def test_retry_execution_starts_a_new_execution(make_flow, make_contact, run_job
     assert (retry.source, retry.retry_of_id, retry.status) == ("retry", failed.pk, Execution.Status.COMPLETED)
     with pytest.raises(Exception, match="Only failed or cancelled"):
         services.retry_execution(retry)
+
+
+def test_enrolling_while_redis_is_down_loses_nothing(make_flow, make_contact, run_jobs, settings):
+    flow = make_flow(linear_graph(SMS))
+    queues = settings.RQ_QUEUES
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    execution = services.send_flow(flow, [make_contact().pk]).enrolled[0]
+    settings.RQ_QUEUES = queues
+
+    step = Step.objects.get(execution=execution)
+    assert step.status == Step.Status.PENDING
+    assert reconcile(now=step.updated_at + timedelta(minutes=2))["overdue"] == 1
+    run_jobs()
+    assert Execution.objects.get(pk=execution.pk).status == Execution.Status.COMPLETED
