@@ -151,13 +151,20 @@ def test_always_failing_becomes_a_dead_letter_and_retrying_it_completes(make_flo
         services.retry_dead_letter(dead)
 
 
-def test_a_dead_letter_can_be_discarded(make_flow, make_contact, run_jobs, settings, flaky_provider):
+@pytest.fixture
+def failed_execution(make_flow, make_contact, run_jobs, settings, flaky_provider) -> Execution:
+    """An SMS flow that failed at once: one attempt allowed, and the provider fails once."""
     settings.ENGINE_RETRY = {"default": {**settings.ENGINE_RETRY["default"], "max_attempts": 1}}
     flaky_provider.failures = 1
-    flow = make_flow(linear_graph(SMS))
-    services.send_flow(flow, [make_contact().pk])
+    execution = services.send_flow(make_flow(linear_graph(SMS)), [make_contact().pk]).enrolled[0]
     run_jobs()
-    dead = DeadLetter.objects.get()
+    execution.refresh_from_db()
+    assert execution.status == Execution.Status.FAILED
+    return execution
+
+
+def test_a_dead_letter_can_be_discarded(failed_execution):
+    dead = DeadLetter.objects.get(execution=failed_execution)
     services.discard_dead_letter(dead)
     dead.refresh_from_db()
     assert dead.status == DeadLetter.Status.DISCARDED and dead.resolved_at
@@ -183,15 +190,8 @@ def test_cancel_stops_before_the_next_step_and_delayed_jobs_do_nothing(make_flow
         services.cancel_execution(execution)
 
 
-def test_retry_execution_starts_a_new_execution(make_flow, make_contact, run_jobs, settings, flaky_provider):
-    settings.ENGINE_RETRY = {"default": {**settings.ENGINE_RETRY["default"], "max_attempts": 1}}
-    flaky_provider.failures = 1
-    flow = make_flow(linear_graph(SMS))
-    failed = services.send_flow(flow, [make_contact().pk]).enrolled[0]
-    run_jobs()
-    failed.refresh_from_db()
-    assert failed.status == Execution.Status.FAILED
-
+def test_retry_execution_starts_a_new_execution(failed_execution, run_jobs):
+    failed = failed_execution
     retry = services.retry_execution(failed)
     run_jobs()
 

@@ -107,3 +107,44 @@ def test_webhook_4xx_fails_at_once_and_follows_the_failure_edge(make_flow, make_
     assert list(execution.steps.values_list("node_id", flat=True)) == ["start", "hook", "fallback"]
     assert Execution.objects.get(pk=execution.pk).status == Execution.Status.COMPLETED
     assert not DeadLetter.objects.exists()
+
+
+def test_a_permanent_failure_without_failure_edge_is_a_dead_letter_at_once(make_flow, make_contact, run_jobs,
+                                                                           httpserver):
+    httpserver.expect_request("/hook").respond_with_data("gone", status=410)
+    graph = {"nodes": [node("start", "trigger", 0, 0), node("hook", "webhook", 0, 100, url=httpserver.url_for("/hook")),
+                       node("after", "end", 0, 200)],
+             "edges": [edge("start", "hook"), edge("hook", "after")]}
+    execution = services.send_flow(make_flow(graph), [make_contact().pk]).enrolled[0]
+    run_jobs()
+    execution.refresh_from_db()
+    assert (execution.status, execution.error) == (Execution.Status.FAILED, "HTTP 410")
+    dead = DeadLetter.objects.get(execution=execution)
+    assert (dead.node_id, dead.attempts, dead.step.output["http_status"]) == ("hook", 1, 410)
+    assert list(execution.steps.values_list("node_id", flat=True)) == ["start", "hook"]
+
+
+def test_every_status_change_is_published_after_commit(make_flow, make_contact, run_jobs):
+    from automation.status import execution_status_changed, step_status_changed
+
+    seen = []
+
+    def on_execution(execution, **kwargs):
+        seen.append(("execution", execution.status))
+
+    def on_step(step, **kwargs):
+        seen.append((step.node_id, step.status))
+
+    execution_status_changed.connect(on_execution)
+    step_status_changed.connect(on_step)
+    try:
+        services.send_flow(make_flow(linear_graph(("sms", "send_sms", {"body": "Hi"}))), [make_contact().pk])
+        run_jobs()
+    finally:
+        execution_status_changed.disconnect(on_execution)
+        step_status_changed.disconnect(on_step)
+    assert seen == [
+        ("start", "pending"), ("execution", "pending"),
+        ("start", "success"), ("sms", "pending"), ("execution", "running"),
+        ("sms", "running"), ("sms", "success"), ("execution", "completed"),
+    ]

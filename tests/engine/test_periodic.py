@@ -45,3 +45,14 @@ def test_reconcile_command_requeues_lost_jobs(make_flow, make_contact, run_jobs,
     assert out.getvalue().strip() == "stalled: 0, overdue: 1, finalized: 0"
     run_jobs()
     assert Execution.objects.get(pk=execution.pk).status == Execution.Status.COMPLETED
+
+
+def test_reconciler_completes_a_live_execution_with_no_open_step(make_flow, make_contact, run_jobs):
+    """Two branches that end at the same moment can each miss the other's end; the reconciler closes the run."""
+    execution = services.send_flow(make_flow(linear_graph(SMS)), [make_contact().pk]).enrolled[0]
+    run_jobs()
+    Execution.objects.filter(pk=execution.pk).update(status=Execution.Status.RUNNING, completed_at=None)
+    assert services.reconcile()["finalized"] == 0  # within the grace period
+    assert services.reconcile(now=timezone.now() + timedelta(minutes=5))["finalized"] == 1
+    execution.refresh_from_db()
+    assert execution.status == Execution.Status.COMPLETED and execution.completed_at
