@@ -1,15 +1,15 @@
 """Channels and the engine together: call outcomes branch flows, inbound messages start them, STOP blocks them."""
 import django_rq
 import pytest
-from rq import SimpleWorker
 
+from automation import services
 from automation.models import Delivery, Execution, Step
+from automation.worker import ThreadWorker
 from contacts.models import Contact
 from flows.demo import edge, node
 from flows.models import Flow
 from tests.fakes import signed_twilio_post
 
-services = pytest.importorskip("automation.services", reason="needs the engine branch")
 
 PHONE = "+15551234567"
 
@@ -29,7 +29,7 @@ def run_jobs(redis_conn, django_capture_on_commit_callbacks):
             result = action()
         while queue.count:
             with django_capture_on_commit_callbacks(execute=True):
-                SimpleWorker([queue], connection=redis_conn).work(burst=True)
+                ThreadWorker([queue], connection=redis_conn).work(burst=True)
         return result
 
     return run
