@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from automation import admin_channels  # noqa: F401  (registers the channel models' admins)
 from automation.models import DeadLetter, Execution, Step
 from contacts.admin_scoping import WorkspaceScopedAdmin
 

@@ -23,5 +23,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("config.api.urls")),
     path("health/", health, name="health"),
+    path("webhooks/", include("automation.urls")),
     path("", include("django_prometheus.urls")),
 ]
