@@ -7,3 +7,4 @@ class AutomationConfig(AppConfig):
 
     def ready(self) -> None:
         from automation import live  # noqa: F401  (connects the WebSocket push to the status signals)
+        from automation import triggers  # noqa: F401  (connects the contact_created trigger)
