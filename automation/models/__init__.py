@@ -1,5 +1,6 @@
 """Models of the automation app, one module a concept."""
 from automation.models.executions import DeadLetter, Execution, ExecutionQuerySet, Step
+from automation.models.idempotency import IdempotencyKey
 from automation.models.outbox import OutboxMessage
 
-__all__ = ["DeadLetter", "Execution", "ExecutionQuerySet", "OutboxMessage", "Step"]
+__all__ = ["DeadLetter", "Execution", "ExecutionQuerySet", "IdempotencyKey", "OutboxMessage", "Step"]

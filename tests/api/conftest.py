@@ -101,3 +101,18 @@ def world(workspace, flow):
 def fast_password_hashing(settings):
     """Users are created per test; the production hasher's deliberate slowness is not under test here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def run_jobs(redis_conn):
+    """Run every queued job (and those they enqueue) with a real RQ worker in burst mode."""
+    from automation.queueing import get_queue
+    from automation.worker import ThreadWorker
+
+    def run() -> int:
+        queue = get_queue()
+        worker = ThreadWorker([queue], connection=queue.connection)
+        worker.work(burst=True)
+        return worker.successful_job_count
+
+    return run
