@@ -92,3 +92,46 @@ def test_status_changes_reach_members_of_that_workspace_only(workspace, other_wo
     assert second == {"type": "step", "id": step.pk, "execution_id": execution.pk, "node_id": "sms",
                       "node_type": "send_sms", "status": "success", "outcome": "sent", "error": "",
                       "next_run_at": None}
+
+
+def test_a_member_watches_an_execution_run_by_a_real_worker(workspace, admin_user, member_user, run_jobs):
+    """Sent through the API, run by an RQ worker (burst), watched live by a read-only member."""
+    from tests.api.conftest import client_for
+
+    flow = make_flow(workspace, graph={
+        "nodes": [
+            {"id": "start", "type": "trigger", "position": {"x": 0, "y": 0}, "data": {}},
+            {"id": "sms", "type": "send_sms", "position": {"x": 0, "y": 100}, "data": {"body": "Hi {{ contact.first_name }}"}},
+            {"id": "done", "type": "end", "position": {"x": 0, "y": 200}, "data": {}},
+        ],
+        "edges": [{"id": "e1", "source": "start", "target": "sms"}, {"id": "e2", "source": "sms", "target": "done"}],
+    })
+    flow.activate()
+    contact = make_contact(workspace)
+
+    def send_and_run():
+        response = client_for(admin_user).post(f"/api/v1/workspaces/{workspace.pk}/flows/{flow.pk}/send/",
+                                               {"contact_ids": [contact.pk]}, format="json")
+        assert response.status_code == 201, response.json()
+        run_jobs()
+        return response.json()["execution_ids"][0]
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, path(workspace, f"?token={member_key}"))
+        assert (await communicator.connect())[0]
+        execution_id = await database_sync_to_async(send_and_run)()
+        messages = [await communicator.receive_json_from(timeout=10)]
+        while not (messages[-1]["type"] == "execution" and messages[-1]["status"] in Execution.FINAL_STATUSES):
+            messages.append(await communicator.receive_json_from(timeout=10))
+        await communicator.disconnect()
+        return execution_id, messages
+
+    member_key = token(member_user)
+    execution_id, messages = async_to_sync(scenario)()
+    assert {m["execution_id"] for m in messages} == {execution_id}
+    executions = [m["status"] for m in messages if m["type"] == "execution"]
+    assert executions[0] == "pending" and executions[-1] == "completed" and "running" in executions
+    steps = [(m["node_id"], m["status"]) for m in messages if m["type"] == "step"]
+    assert [node for node, status in steps if status == "success"] == ["start", "sms", "done"]
+    sms = Step.objects.get(execution_id=execution_id, node_id="sms")
+    assert sms.output  # the outbox provider's id, recorded by the worker
