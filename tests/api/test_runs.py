@@ -1,6 +1,8 @@
 """Sending flows, test runs, cancel / retry, dead letters, events (idempotent) and webhook trigger URLs."""
 from __future__ import annotations
 
+from django.db import connection
+
 from automation.models import DeadLetter, Execution, IdempotencyKey
 from contacts.models import Contact
 from flows.models import Flow
@@ -62,7 +64,9 @@ def test_send_to_a_thousand_contacts_in_constant_queries(admin_api, workspace, d
     Contact.objects.bulk_create([Contact(workspace=workspace, first_name=f"C{n}", phone=f"+1415556{n:04d}")
                                  for n in range(1000)])
     ids = list(Contact.objects.for_workspace(workspace).values_list("pk", flat=True))
-    with django_assert_max_num_queries(20), django_capture_on_commit_callbacks():
+    # SQLite caps the parameters of one statement, so its bulk inserts go in batches.
+    budget = 10 if connection.vendor == "postgresql" else 60
+    with django_assert_max_num_queries(budget), django_capture_on_commit_callbacks():
         response = admin_api.post(url(workspace, f"flows/{flow.pk}/send/"), {"contact_ids": ids})
     assert response.status_code == 201
     assert response.json()["enrolled"] == 1000
