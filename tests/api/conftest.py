@@ -13,6 +13,7 @@ from automation.models import DeadLetter, Execution, Step
 from contacts.models import Contact
 from flows.demo import welcome_graph
 from flows.models import Flow
+from tests.engine.conftest import run_jobs  # noqa: F401  (a real RQ worker in burst mode)
 
 
 def client_for(user: Any) -> APIClient:
@@ -101,18 +102,3 @@ def world(workspace, flow):
 def fast_password_hashing(settings):
     """Users are created per test; the production hasher's deliberate slowness is not under test here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def run_jobs(redis_conn):
-    """Run every queued job (and those they enqueue) with a real RQ worker in burst mode."""
-    from automation.queueing import get_queue
-    from automation.worker import ThreadWorker
-
-    def run() -> int:
-        queue = get_queue()
-        worker = ThreadWorker([queue], connection=queue.connection)
-        worker.work(burst=True)
-        return worker.successful_job_count
-
-    return run
