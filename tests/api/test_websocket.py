@@ -35,25 +35,23 @@ def token(user):
     return Token.objects.create(user=user).key
 
 
-def test_non_member_is_refused(workspace, outsider):
-    assert connect(path(workspace, f"?token={token(outsider)}")) == (False, 4403)
-
-
-def test_anonymous_and_bad_tokens_are_refused(workspace):
-    assert connect(path(workspace)) == (False, 1000)  # no token and no Origin: denied before any consumer
-    assert connect(path(workspace, "?token=nope")) == (False, 4401)
-
-
-def test_member_connects_with_a_token_header(workspace, member_user):
-    assert connect(path(workspace), [(b"authorization", f"Token {token(member_user)}".encode())]) == (True, None)
-
-
-def test_session_needs_an_allowed_origin(workspace, member_user):
+def session_cookie(user):
     client = Client()
-    client.force_login(member_user)
-    cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
-    assert connect(path(workspace), [cookie, (b"origin", b"http://testserver")]) == (True, None)
-    assert connect(path(workspace), [cookie, (b"origin", b"https://evil.example")]) == (False, 1000)
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+def test_who_is_refused(workspace, member_user, outsider):
+    """One test (each transactional test flushes the database): every refusal, before the handshake."""
+    assert connect(path(workspace, f"?token={token(outsider)}")) == (False, 4403)  # not a member
+    assert connect(path(workspace, "?token=nope")) == (False, 4401)
+    assert connect(path(workspace)) == (False, 1000)  # no token and no Origin: denied before any consumer
+    assert connect(path(workspace), [session_cookie(member_user), (b"origin", b"https://evil.example")]) == (False, 1000)
+
+
+def test_members_connect_by_token_header_or_session(workspace, member_user):
+    assert connect(path(workspace), [(b"authorization", f"Token {token(member_user)}".encode())]) == (True, None)
+    assert connect(path(workspace), [session_cookie(member_user), (b"origin", b"http://testserver")]) == (True, None)
 
 
 def test_status_changes_reach_members_of_that_workspace_only(workspace, other_workspace, member_user, outsider):
