@@ -11,37 +11,38 @@ from automation.models import DeadLetter, Execution, Step
 from config.api.filters import DateTimeFilter, IdFilter
 
 
-class ExecutionFilter(django_filters.FilterSet):
+class CreatedRangeFilter(django_filters.FilterSet):
+    """``since`` (inclusive) and ``until`` (exclusive) on the creation time."""
+
+    since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+
+class ExecutionFilter(CreatedRangeFilter):
     flow = IdFilter()
     contact = IdFilter()
     status = django_filters.MultipleChoiceFilter(choices=Execution.Status.choices)
     source = django_filters.MultipleChoiceFilter(choices=Execution.Source.choices)
-    since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Execution
         fields = ["flow", "contact", "status", "source", "is_test"]
 
 
-class StepFilter(django_filters.FilterSet):
+class StepFilter(CreatedRangeFilter):
     status = django_filters.MultipleChoiceFilter(choices=Step.Status.choices)
     execution = IdFilter()
     contact = IdFilter(field_name="execution__contact")
-    since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Step
         fields = ["execution", "node_id", "node_type", "status"]
 
 
-class DeadLetterFilter(django_filters.FilterSet):
+class DeadLetterFilter(CreatedRangeFilter):
     status = django_filters.MultipleChoiceFilter(choices=DeadLetter.Status.choices)
     execution = IdFilter()
     flow = IdFilter(field_name="execution__flow")
-    since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = DeadLetter

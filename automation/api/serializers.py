@@ -1,6 +1,7 @@
 """Serializers of executions (with their steps as a timeline), steps, enrollments and dead letters."""
 from __future__ import annotations
 
+from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from automation.models import DeadLetter, Execution, Step
@@ -151,3 +152,72 @@ class OverviewSerializer(ReportSerializer):
 
 class FlowReportSerializer(ReportSerializer):
     nodes = NodeFiguresSerializer(many=True)
+
+
+MAX_SEND = 10_000
+
+
+class SendRequestSerializer(serializers.Serializer):
+    contact_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=False, max_length=MAX_SEND
+    )
+
+
+class SkipSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField()
+    reason = serializers.CharField(help_text="dnc, opted_out_<channel>, no_phone, no_email, cooldown...")
+
+
+class SendResultSerializer(serializers.Serializer):
+    enrolled = serializers.IntegerField()
+    skipped = SkipSerializer(many=True)
+    execution_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class EventContactSerializer(serializers.Serializer):
+    """The contact of an event, named by phone or email; an unknown one is created with these fields."""
+
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    phone = PhoneNumberField(required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class TestRequestSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    contact = serializers.DictField(required=False, help_text="Contact fields of an unsaved test contact.")
+    event = serializers.DictField(required=False, help_text="Event data the flow's conditions may read.")
+
+    def validate(self, attrs: dict) -> dict:
+        if ("contact_id" in attrs) == ("contact" in attrs):
+            raise serializers.ValidationError({"non_field_errors": ["Give either contact_id or contact."]})
+        return attrs
+
+
+class TestPlanSerializer(serializers.Serializer):
+    execution_id = serializers.IntegerField(help_text="The stored test execution (is_test=true).")
+    flow_version = serializers.IntegerField()
+    path = serializers.ListField(child=serializers.DictField(), help_text="Nodes taken, in order.")
+    messages = serializers.ListField(child=serializers.DictField(), help_text="Rendered messages, segments, cost.")
+    total_cost = serializers.CharField()
+    contact = serializers.DictField()
+
+
+class EventRequestSerializer(serializers.Serializer):
+    type = serializers.RegexField(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=100,
+                                  error_messages={"invalid": "An event type looks like 'chat.message_received'."})
+    contact_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    contact = EventContactSerializer(required=False)
+    data = serializers.DictField(required=False, default=dict)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("contact_id" in attrs) == ("contact" in attrs):
+            raise serializers.ValidationError({"non_field_errors": ["Give either contact_id or contact."]})
+        contact = attrs.get("contact")
+        if contact is not None and not (contact.get("phone") or contact.get("email")):
+            raise serializers.ValidationError({"contact": ["Give the contact's phone or email."]})
+        return attrs
+
+
+class EventResultSerializer(serializers.Serializer):
+    executions = ExecutionSerializer(many=True, help_text="Executions the event started (skipped ones included).")

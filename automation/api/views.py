@@ -1,5 +1,5 @@
-"""Executions (list, detail with the step timeline, streamed CSV export), dead letters, flow activity
-(enrollments, logs, stats)."""
+"""Executions (list, detail with the step timeline, cancel, retry, streamed CSV export), dead letters
+(retry, discard), flow activity (enrollments, logs, stats)."""
 from __future__ import annotations
 
 import csv
@@ -11,10 +11,12 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, mixins, renderers, viewsets
+from rest_framework import generics, mixins, renderers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from automation import services
 from automation.api.filters import DeadLetterFilter, ExecutionFilter, StepFilter
 from automation.api.serializers import (
     DeadLetterSerializer,
@@ -53,6 +55,20 @@ class ExecutionViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self) -> type:
         return ExecutionDetailSerializer if self.action == "retrieve" else ExecutionSerializer
+
+    @extend_schema(request=None, responses={200: ExecutionSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, workspace_pk: int, pk: int) -> Response:
+        """Stop a live execution before its next step (400 if it has already finished)."""
+        execution = services.cancel_execution(self.get_object(), user=request.user)
+        return Response(ExecutionSerializer(execution).data)
+
+    @extend_schema(request=None, responses={201: ExecutionSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, workspace_pk: int, pk: int) -> Response:
+        """Run a failed or cancelled execution's flow again for its contact, as a new execution."""
+        execution = services.retry_execution(self.get_object(), user=request.user)
+        return Response(ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -104,7 +120,7 @@ class ExecutionExportView(WorkspaceScopedMixin, generics.GenericAPIView):
 
 
 class DeadLetterViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+                        mixins.DestroyModelMixin, viewsets.GenericViewSet):
     model = DeadLetter
     serializer_class = DeadLetterSerializer
     filterset_class = DeadLetterFilter
@@ -112,6 +128,21 @@ class DeadLetterViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, mixins.Retr
 
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().select_related("execution")
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, workspace_pk: int, pk: int) -> Response:
+        """Discard: mark the dead letter handled without running anything (the record is kept)."""
+        services.discard_dead_letter(self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: DeadLetterSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, workspace_pk: int, pk: int) -> Response:
+        """Resume the execution at the failed node, as a new step."""
+        dead_letter = self.get_object()
+        services.retry_dead_letter(dead_letter, user=request.user)
+        dead_letter.refresh_from_db()
+        return Response(self.get_serializer(dead_letter).data)
 
 
 class FlowScopedMixin(WorkspaceScopedMixin):

@@ -1,9 +1,11 @@
-"""``/api/v1/``: token auth, workspaces, and everything under ``workspaces/<ws>/``; schema and docs."""
+"""``/api/v1/``: token auth, workspaces, and everything under ``workspaces/<ws>/``; schema and docs;
+the per-flow webhook trigger URLs."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from automation.api.analytics_views import AnalyticsOverviewView, FlowAnalyticsView
+from automation.api.runs import EventView, FlowSendView, FlowTestView, WebhookTriggerView
 from automation.api.views import (
     DeadLetterViewSet,
     ExecutionExportView,
@@ -28,6 +30,9 @@ scoped.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
 workspace_urls = [
     path("executions/export.csv", ExecutionExportView.as_view(), name="execution-export"),
     path("flows/priorities/", FlowPrioritiesView.as_view(), name="flow-priorities"),
+    path("flows/<int:pk>/send/", FlowSendView.as_view(), name="flow-send"),
+    path("flows/<int:pk>/test/", FlowTestView.as_view(), name="flow-test"),
+    path("events/", EventView.as_view(), name="events"),
     path("flows/<int:pk>/enrollments/", FlowEnrollmentsView.as_view(), name="flow-enrollments"),
     path("flows/<int:pk>/logs/", FlowLogsView.as_view(), name="flow-logs"),
     path("flows/<int:pk>/stats/", FlowStatsView.as_view(), name="flow-stats"),
@@ -44,6 +49,7 @@ v1 = [
 
 urlpatterns = [
     path("api/v1/", include((v1, "api"), namespace="api")),
+    path("webhooks/flows/<str:token>/", WebhookTriggerView.as_view(), name="flow-webhook"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

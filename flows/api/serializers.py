@@ -34,12 +34,6 @@ class GraphField(serializers.JSONField):
     """Any JSON; its validation is :func:`flows.graph.validate_graph`, reported per node."""
 
 
-class GraphErrorSerializer(serializers.Serializer):
-    node_id = serializers.CharField(allow_null=True)
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
 @extend_schema_field({
     "oneOf": [
         {"type": "array", "items": {"type": "string"}},
@@ -50,10 +44,29 @@ class FieldErrorsField(serializers.JSONField):
     """Messages of a field, or of each key of a JSON field (``{"event_type": [...]}``)."""
 
 
+@extend_schema_field({
+    "type": "array",
+    "items": {"oneOf": [
+        {
+            "type": "object",
+            "properties": {
+                "node_id": {"type": "string", "nullable": True},
+                "field": {"type": "string"},
+                "message": {"type": "string"},
+            },
+            "required": ["node_id", "field", "message"],
+        },
+        {"type": "string"},
+    ]},
+})
+class GraphErrorsField(serializers.JSONField):
+    """Problems of the graph: per node (``{node_id, field, message}``), or a plain message when it is not JSON of any use."""
+
+
 class FlowErrorSerializer(serializers.Serializer):
     """A refused flow: graph problems per node, other problems per field."""
 
-    graph = GraphErrorSerializer(many=True, required=False)
+    graph = GraphErrorsField(required=False)
     trigger_config = FieldErrorsField(required=False)
     business_hours = FieldErrorsField(required=False)
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -13,6 +14,7 @@ from automation.models import DeadLetter, Execution, Step
 from contacts.models import Contact
 from flows.demo import welcome_graph
 from flows.models import Flow
+from tests.engine.conftest import run_jobs  # noqa: F401  (a real RQ worker in burst mode)
 
 
 def client_for(user: Any) -> APIClient:
@@ -98,6 +100,10 @@ def world(workspace, flow):
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are created per test; the production hasher's deliberate slowness is not under test here."""
+def api_test_settings(settings):
+    """Fast password hashing (users are created per test), and throttle counts that start at zero.
+
+    Throttles count in the cache by user id, and ids repeat across tests on SQLite.
+    """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()

@@ -51,6 +51,7 @@ def wsgi_requests_keep_the_connection(db):
 @pytest.fixture
 def fuzz_world(workspace, admin_user):
     flow = make_flow(workspace)
+    flow.activate()
     contact = make_contact(workspace, 1)
     execution = make_execution(flow, contact, status="failed", steps=[("start", "trigger", "success")])
     return {
