@@ -25,6 +25,12 @@ from tests.api.conftest import make_contact, make_dead_letter, make_execution, m
 RESOURCE_IDS = {"contacts": "contact", "flows": "flow", "executions": "execution", "dead-letters": "dead_letter"}
 
 
+def test_docs_page_is_served(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"/api/schema/" in response.content
+
+
 def test_schema_validates(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     text = (tmp_path / "schema.yml").read_text()
