@@ -1,11 +1,10 @@
-"""``/api/v1/``: token auth, workspaces, and everything under ``workspaces/<ws>/``; schema and docs;
-the per-flow webhook trigger URLs."""
+"""``/api/v1/``: token auth, workspaces, and everything under ``workspaces/<ws>/``; schema and docs."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from automation.api.analytics_views import AnalyticsOverviewView, FlowAnalyticsView
-from automation.api.runs import EventView, FlowSendView, FlowTestView, WebhookTriggerView
+from automation.api.runs import EventView, FlowSendView, FlowTestView
 from automation.api.views import (
     DeadLetterViewSet,
     ExecutionExportView,
@@ -49,7 +48,6 @@ v1 = [
 
 urlpatterns = [
     path("api/v1/", include((v1, "api"), namespace="api")),
-    path("webhooks/flows/<str:token>/", WebhookTriggerView.as_view(), name="flow-webhook"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -89,7 +90,7 @@ class FlowSerializer(serializers.ModelSerializer):
         """The secret trigger URL, for admins of webhook-triggered flows only."""
         if flow.trigger_type != "webhook" or self.context.get("role") != Membership.Role.ADMIN:
             return None
-        return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/webhooks/flows/{flow.webhook_token}/"
+        return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("webhooks:flow-trigger", args=[flow.webhook_token])
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """The whole definition is checked on every save, so a builder sees every problem at once."""
