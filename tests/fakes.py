@@ -49,6 +49,7 @@ class RecordedRequest:
     json: Any
     headers: dict[str, str]
     response: dict[str, Any] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.monotonic)
 
 
 class FakeProvider:
