@@ -16,19 +16,12 @@ SAMPLES = 40
 WARM_UP = 5
 
 
-def twilio_env(base_url: str) -> dict[str, str]:
-    from tests.fakes import PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM
-
-    return {"TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": TWILIO_FROM, "TWILIO_API_BASE_URL": base_url, "PUBLIC_BASE_URL": PUBLIC_BASE_URL}
-
-
 def measure(ws: Any) -> dict[str, Any]:
     from pytest_httpserver import HTTPServer
 
     from contacts.models import Contact
     from flows.demo import edge, node
-    from tests.fakes import FakeTwilio
+    from tests.fakes import FakeTwilio, twilio_env
 
     common.active_flow(ws, {"nodes": [node("start", "trigger", 0, 0), node("sms", "send_sms", 0, 100, body="Welcome!")],
                             "edges": [edge("start", "sms")]}, name="Welcome", trigger_type="contact_created")
