@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from pytest_httpserver import HTTPServer
 from django.db import connection
 from django.utils import timezone
 
@@ -41,6 +42,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if not REAL_STACK:
                 item.add_marker(pytest.mark.skip(reason="the fault suite needs PostgreSQL and a real Redis "
                                                         "(DATABASE_URL, REDIS_URL): worker processes share them"))
+
+
+@pytest.fixture
+def httpserver():
+    """The fake providers' server, threaded: one stalled answer must not hold up every other request."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture
