@@ -26,6 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is reported)")
     parser.add_argument("--executions", type=int, default=2000, help="executions per throughput run")
+    parser.add_argument("--scale-executions", type=int, default=500, help="executions per run with 2+ workers")
+    parser.add_argument("--engine-runs", type=int, default=1, help="engine throughput runs per worker count")
     parser.add_argument("--contacts", type=int, default=10_000, help="contacts enrolled by the bulk send")
     parser.add_argument("--rows", default="100000,1000000", help="execution counts for the analytics figures")
     parser.add_argument("--workers", default="1,2,4", help="worker process counts for the scaling figures")
@@ -66,8 +68,9 @@ def main() -> None:
         print("Throughput and scaling ...", flush=True)
         from bench import throughput
         counts = tuple(int(n) for n in args.workers.split(","))
-        results["throughput"] = throughput.measure(ws, executions=args.executions, runs=args.runs,
-                                                   worker_counts=counts)
+        results["throughput"] = throughput.measure(
+            ws, executions=args.executions, scale_executions=args.scale_executions, runs=args.runs,
+            engine_runs=args.engine_runs, worker_counts=counts)
     if "analytics" in only:
         print("Analytics ...", flush=True)
         from bench import analytics

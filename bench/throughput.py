@@ -47,20 +47,26 @@ def noop_run(jobs: int) -> dict[str, float]:
     return {"jobs": jobs, "seconds": round(elapsed, 3), "jobs_per_s": round(jobs / elapsed, 1)}
 
 
-def measure(ws: Any, *, executions: int, runs: int, worker_counts: tuple[int, ...]) -> dict[str, Any]:
-    """Engine and no-op throughput with each number of workers (medians of ``runs`` runs)."""
-    contact_ids = common.make_contacts(ws, executions, prefix="throughput")
+def measure(ws: Any, *, executions: int, scale_executions: int, runs: int, engine_runs: int,
+            worker_counts: tuple[int, ...]) -> dict[str, Any]:
+    """Engine and no-op throughput with each number of workers (medians of the runs).
+
+    One worker runs ``executions`` executions; more workers run ``scale_executions``
+    (so that the whole bench stays within minutes on a small machine).
+    """
+    all_ids = common.make_contacts(ws, max(executions, scale_executions), prefix="throughput")
     results: dict[str, Any] = {}
     for count in worker_counts:
         common.flush_redis()
+        contact_ids = all_ids[:executions if count == 1 else scale_executions]
         with common.workers(count):
-            engine = [engine_run(ws, contact_ids, run=count * 100 + n) for n in range(runs)]
+            engine = [engine_run(ws, contact_ids, run=count * 100 + n) for n in range(engine_runs)]
             steps = engine[0]["steps"]
             noop = [noop_run(steps) for _ in range(runs)]
         engine_rate = common.median([r["steps_per_s"] for r in engine])
         noop_rate = common.median([r["jobs_per_s"] for r in noop])
         results[str(count)] = {
-            "executions": executions,
+            "executions": len(contact_ids),
             "steps": steps,
             "engine_steps_per_s": engine_rate,
             "noop_jobs_per_s": noop_rate,
