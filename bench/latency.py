@@ -7,6 +7,7 @@ the moment the fake received the request.
 """
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ def measure(ws: Any) -> dict[str, Any]:
 
     common.active_flow(ws, {"nodes": [node("start", "trigger", 0, 0), node("sms", "send_sms", 0, 100, body="Welcome!")],
                             "edges": [edge("start", "sms")]}, name="Welcome", trigger_type="contact_created")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access log line per request otherwise
     server = HTTPServer(threaded=True)
     server.start()
     fake = FakeTwilio(server)
