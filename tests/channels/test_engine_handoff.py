@@ -74,6 +74,26 @@ def test_call_outcome_from_twilio_branches_the_flow(client, fake_twilio, call_fl
     assert [m.form["Body"] for m in fake_twilio.messages] == ["Thanks for talking, Ada"]
 
 
+def test_call_status_arriving_before_the_step_waits_is_resumed_by_the_reconciler(
+    client, fake_twilio, call_flow, contact, run_jobs
+):
+    run_jobs(lambda: services.send_flow(call_flow, [contact.pk]))
+    step = Step.objects.get(node_id="call")
+    delivery = Delivery.objects.get(step=step)
+    # The race: the final status is reported while the worker has not yet marked the step waiting.
+    Step.objects.filter(pk=step.pk).update(status="running")
+    path = f"/webhooks/twilio/{delivery.workspace_id}/calls/status/?key={delivery.idempotency_key}"
+    report = {"CallSid": delivery.provider_message_id, "CallStatus": "busy"}
+    run_jobs(lambda: signed_twilio_post(client, path, report))
+    Step.objects.filter(pk=step.pk).update(status="waiting")
+    assert fake_twilio.messages == []
+
+    assert run_jobs(lambda: services.reconcile())["calls"] == 1
+    step.refresh_from_db()
+    assert (step.status, step.outcome) == ("success", "busy")
+    assert run_jobs(lambda: services.reconcile())["calls"] == 0
+
+
 def test_stop_then_a_flow_send_is_skipped_and_start_reenables(client, fake_twilio, workspace, contact, run_jobs):
     flow = active_flow(workspace, {
         "nodes": [node("start", "trigger", 0, 0), node("sms", "send_sms", 0, 100, body="News")],

@@ -64,7 +64,7 @@ def test_redis_flushed_while_waiting_on_a_delay_the_reconciler_restores_it(make_
 
     redis_conn.flushdb()
     assert ScheduledJobRegistry(queue=get_queue()).count == 0
-    assert reconcile(now=wait.next_run_at - timedelta(seconds=1)) == {"stalled": 0, "overdue": 0, "finalized": 0}
+    assert reconcile(now=wait.next_run_at - timedelta(seconds=1)) == {"stalled": 0, "overdue": 0, "calls": 0, "finalized": 0}
     counts = reconcile(now=wait.next_run_at + timedelta(minutes=2))
     assert counts["overdue"] == 1
     run_jobs()

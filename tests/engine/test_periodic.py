@@ -42,7 +42,7 @@ def test_reconcile_command_requeues_lost_jobs(make_flow, make_contact, run_jobs,
 
     out = StringIO()
     call_command("reconcile", stdout=out)
-    assert out.getvalue().strip() == "stalled: 0, overdue: 1, finalized: 0"
+    assert out.getvalue().strip() == "stalled: 0, overdue: 1, calls: 0, finalized: 0"
     run_jobs()
     assert Execution.objects.get(pk=execution.pk).status == Execution.Status.COMPLETED
 
