@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from automation.models import DeadLetter, Execution, OutboxMessage
+from contacts.models import Contact
+from flows.models import Flow
+from tests.builders import make_contact, make_dead_letter, make_execution, make_flow, make_outbox
+
+
+@dataclass
+class Tenant:
+    """One workspace's rows; every name carries ``marker`` so a leak is visible in any page."""
+
+    marker: str
+    contact: Contact
+    flow: Flow
+    execution: Execution
+    dead_letter: DeadLetter
+    outbox: OutboxMessage
+
+
+def build_tenant(workspace, marker: str) -> Tenant:
+    flow = make_flow(workspace, f"{marker} flow")
+    contact = make_contact(workspace, marker, lead_source=f"{marker}-source", tags=[f"{marker.lower()}-tag"])
+    execution = make_execution(flow, contact, status=Execution.Status.FAILED, error=f"{marker} failure")
+    letter = make_dead_letter(execution, error=f"{marker} dead letter")
+    return Tenant(marker, contact, flow, execution, letter, make_outbox(workspace, f"{marker}-outbox"))
+
+
+@pytest.fixture
+def ours(workspace) -> Tenant:
+    return build_tenant(workspace, "Alphaville")
+
+
+@pytest.fixture
+def theirs(other_workspace) -> Tenant:
+    return build_tenant(other_workspace, "Bravotown")
