@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from contacts.models import Membership
 from contacts.tenancy import WorkspaceScopedQuerySet
 
 
@@ -31,6 +32,15 @@ def writable_for(request: HttpRequest, queryset: models.QuerySet) -> models.Quer
     if hasattr(queryset, "administered_by"):
         return queryset.administered_by(request.user)
     return queryset
+
+
+def workspace_roles(request: HttpRequest) -> dict[int, str]:
+    """{workspace id: role} of the request's user, read once per request (permission checks run often)."""
+    roles = getattr(request, "_workspace_roles", None)
+    if roles is None:
+        roles = dict(Membership.objects.filter(user=request.user).values_list("workspace_id", "role"))
+        request._workspace_roles = roles
+    return roles
 
 
 def _workspace_id(obj: Any) -> int | None:
@@ -115,20 +125,16 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
         return writable_for(request, queryset)
 
     def _can_write(self, request: HttpRequest, obj: Any = None) -> bool:
-        user = request.user
-        if user.is_superuser:
+        if request.user.is_superuser:
             return True
-        from contacts.models import Membership
-
-        memberships = Membership.objects.filter(user=user, role=Membership.Role.ADMIN)
+        roles = workspace_roles(request)
         if obj is not None:
-            memberships = memberships.filter(workspace_id=_workspace_id(obj))
-        return memberships.exists()
+            return roles.get(_workspace_id(obj)) == Membership.Role.ADMIN
+        return Membership.Role.ADMIN in roles.values()
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff and (
-            request.user.is_superuser or request.user.memberships.exists()
-        )
+        user = request.user
+        return user.is_active and user.is_staff and (user.is_superuser or bool(workspace_roles(request)))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
