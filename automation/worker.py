@@ -7,6 +7,7 @@ process's main thread.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import django_rq
 from rq.scheduler import RQScheduler
@@ -19,6 +20,10 @@ class ThreadWorker(SimpleWorker):
 
     def _install_signal_handlers(self) -> None:
         """Signals belong to the main thread; the embedding process stops us with ``request_stop``."""
+
+    def _set_ip_address(self, connection: Any) -> None:
+        """The worker lives in this process; the embedded Redis' CLIENT INFO is not parseable by redis-py."""
+        self.ip_address = "in-process"
 
 
 class ThreadScheduler(RQScheduler):

@@ -1,12 +1,14 @@
 """Top-level URL map: admin, API, provider webhooks, health and metrics."""
-import django_rq
+import redis.asyncio
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from health_check.views import HealthCheckView
 
 
-def _queue_redis():  # the connection the jobs use, embedded or real
-    return django_rq.get_connection("default")
+def _queue_redis() -> redis.asyncio.Redis:
+    """The Redis the jobs use (embedded or real); the health check wants an asyncio client."""
+    return redis.asyncio.Redis.from_url(settings.REDIS_URL)
 
 
 health = HealthCheckView.as_view(

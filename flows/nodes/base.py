@@ -51,6 +51,9 @@ def _flatten(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if isinstance(errors, dict):
         for key, value in errors.items():
+            if isinstance(key, int):
+                pairs += _flatten(value, f"{prefix}[{key}]")
+                continue
             name = "data" if key == "non_field_errors" and not prefix else key
             pairs += _flatten(value, f"{prefix}.{name}" if prefix else str(name))
     elif isinstance(errors, list):
