@@ -46,17 +46,17 @@ MAX_BUCKETS = 60
 
 @dataclass(frozen=True)
 class Window:
-    """[start, end) of a range, and the same length just before it (for trends); start None = all time."""
+    """[start, end) (start None = all time), and the same length just before it (for trends)."""
 
-    range: TimeRange
     start: datetime | None
     end: datetime
+    range: TimeRange = RANGES[DEFAULT_RANGE]
 
     @property
     def previous(self) -> "Window | None":
-        if self.start is None or self.range.length is None:
+        if self.start is None:
             return None
-        return Window(self.range, self.start - self.range.length, self.start)
+        return Window(self.start - (self.end - self.start), self.start, self.range)
 
     def q(self, prefix: str = "") -> Q:
         lookup = f"{prefix}created_at"
@@ -68,7 +68,7 @@ def window(range_key: str = DEFAULT_RANGE, now: datetime | None = None) -> Windo
     """The window of ``range_key`` (``1h``, ``24h``, ``7d``, ``30d``, ``all``) ending at ``now``."""
     time_range = RANGES.get(range_key) or RANGES[DEFAULT_RANGE]
     end = now or timezone.now()
-    return Window(time_range, end - time_range.length if time_range.length else None, end)
+    return Window(end - time_range.length if time_range.length else None, end, time_range)
 
 
 def real(executions: QuerySet) -> QuerySet:
@@ -120,6 +120,11 @@ def _kpi_aggregates(name: str, condition: Q) -> dict[str, Any]:
 
 def _kpis(row: dict[str, Any], name: str) -> Kpis:
     return Kpis(row[f"{name}_total"], row[f"{name}_completed"], row[f"{name}_failed"], row[f"{name}_avg"])
+
+
+def kpis(executions: QuerySet, win: Window) -> Kpis:
+    """Totals of the window: one query."""
+    return _kpis(real(executions).aggregate(**_kpi_aggregates("cur", win.q())), "cur")
 
 
 def overview(executions: QuerySet, dead_letters: QuerySet, win: Window) -> Overview:
