@@ -20,6 +20,7 @@ health = HealthCheckView.as_view(
 
 urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
+    path("admin/monitoring/dashboard/", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("", include("django_prometheus.urls")),
