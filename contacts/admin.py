@@ -12,15 +12,20 @@ from django.urls import path
 from automation.models import Execution
 from contacts.admin_filters import DoNotContactFilter, TagFilter
 from contacts.admin_html import changelist_link
-from contacts.admin_scoping import WorkspaceScopedAdmin
+from contacts.admin_scoping import ScopedInlineMixin, WorkspaceScopedAdmin
 from contacts.importing import ImportFileError, import_contacts_csv
 from contacts.models import CHANNELS, Contact, Membership, Workspace
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedInlineMixin, admin.TabularInline):
+    """Shown to the workspace's staff; only superusers change memberships (users are global)."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+    def _parent_writable(self, request: HttpRequest, obj: Any) -> bool:
+        return request.user.is_superuser
 
 
 @admin.register(Workspace)

@@ -120,6 +120,14 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
             field.queryset = scope_for(request, field.queryset)
         return field
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """New objects go to the user's workspace when they administer just one."""
+        initial = super().get_changeform_initial_data(request)
+        administered = [ws for ws, role in workspace_roles(request).items() if role == Membership.Role.ADMIN]
+        if "workspace" not in initial and len(administered) == 1:
+            initial["workspace"] = administered[0]
+        return initial
+
     def writable(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
         """The part of ``queryset`` the user may change; actions that write act on this only."""
         return writable_for(request, queryset)
@@ -147,6 +155,50 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._can_write(request, obj)
+
+
+class ScopedInlineMixin:
+    """Inline permissions follow the parent object's workspace role, like the scoped admins' own.
+
+    Django's default would ask for model permissions, which workspace staff do
+    not hold, and silently hide the inline.
+    """
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_staff and (request.user.is_superuser or bool(workspace_roles(request)))
+
+    def _parent_writable(self, request: HttpRequest, obj: Any) -> bool:
+        if request.user.is_superuser:
+            return True
+        roles = workspace_roles(request)
+        if obj is None:
+            return Membership.Role.ADMIN in roles.values()
+        return roles.get(_workspace_id(obj)) == Membership.Role.ADMIN
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._parent_writable(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._parent_writable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._parent_writable(request, obj)
+
+
+class ReadOnlyInline(ScopedInlineMixin, admin.TabularInline):
+    """History rows shown under their parent (versions, alert events): never edited there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):

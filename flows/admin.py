@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from automation.models import Execution
 from contacts.admin_html import badge, changelist_link
-from contacts.admin_scoping import SameWorkspaceForm, WorkspaceScopedAdmin
+from contacts.admin_scoping import ReadOnlyInline, SameWorkspaceForm, WorkspaceScopedAdmin
 from flows.diagram import build_diagram
 from flows.graph import validate_graph
 from flows.models import Flow, FlowInvalid, FlowVersion
@@ -61,12 +61,10 @@ class FlowAdminForm(SameWorkspaceForm):
             self.instance.status = initial_status
 
 
-class FlowVersionInline(admin.TabularInline):
+class FlowVersionInline(ReadOnlyInline):
     model = FlowVersion
     fields = ["number", "created_at", "created_by", "size", "execution_count"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "version history"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -80,9 +78,6 @@ class FlowVersionInline(admin.TabularInline):
     @admin.display(description="executions")
     def execution_count(self, obj: FlowVersion) -> int:
         return obj.runs
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Flow)
@@ -158,8 +153,11 @@ class FlowAdmin(WorkspaceScopedAdmin):
     @staticmethod
     def _shown_graph(form: Any, obj: Flow | None) -> Any:
         """The graph being edited: the submitted one after a POST, else the saved one."""
-        if form.is_bound and "graph" in getattr(form, "cleaned_data", {}):
-            return form.cleaned_data["graph"]
+        if form.is_bound:
+            try:
+                return json.loads(form.data.get("graph", ""))
+            except ValueError:
+                pass  # unreadable JSON: the field shows its own error, the diagram the saved graph
         if obj is not None:
             return obj.graph
         return form.initial.get("graph") or {"nodes": [], "edges": []}

@@ -7,18 +7,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from contacts.admin_html import badge
-from contacts.admin_scoping import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
+from contacts.admin_scoping import ReadOnlyInline, ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from monitoring.alerts import evaluate_rule
 from monitoring.models import AlertEvent, AlertRule
 
 
-class AlertEventInline(admin.TabularInline):
+class AlertEventInline(ReadOnlyInline):
     model = AlertEvent
     fields = ["fired_at", "value", "threshold", "channel", "notified", "notify_error"]
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     ordering = ["-fired_at"]
 
 

@@ -12,6 +12,7 @@ from contacts.models import Workspace
 from monitoring import charts, metrics
 
 REFRESH_SECONDS = 30
+MIN_REFRESH_SECONDS = 2
 
 
 def dashboard_context(request: HttpRequest) -> dict[str, Any]:
@@ -46,8 +47,16 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         "recent_failures": metrics.recent(executions, failed_only=True),
         "recent_executions": metrics.recent(executions),
         "live_workspace_ids": [chosen.pk] if chosen else [ws.pk for ws in workspaces],
-        "refresh_seconds": REFRESH_SECONDS,
+        "refresh_seconds": _refresh_seconds(request),
     }
+
+
+def _refresh_seconds(request: HttpRequest) -> int:
+    """Polling interval: ``?refresh=N`` (at least 2 s) for wall screens, else the default."""
+    try:
+        return max(int(request.GET.get("refresh", REFRESH_SECONDS)), MIN_REFRESH_SECONDS)
+    except ValueError:
+        return REFRESH_SECONDS
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

@@ -71,6 +71,8 @@ def test_activation_is_refused_with_the_errors_and_saves_nothing(client, admin_u
     flow.refresh_from_db()
     assert flow.status == Flow.Status.ACTIVE and flow.version == 2
     assert [v.number for v in flow.versions.all()] == [2, 1]
+    history = client.get(url).content.decode()
+    assert "Version history" in history and history.count('class="field-number"') == 2
 
 
 def test_saving_a_draft_with_errors_keeps_it_and_shows_them(client, admin_user, workspace):
