@@ -11,7 +11,8 @@ from django.utils.html import format_html
 
 from automation.models import DeadLetter, Execution, OutboxMessage
 from contacts.admin_html import admin_link, badge, format_duration, pretty_json
-from contacts.admin_scoping import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
+from automation import services
+from contacts.admin_scoping import ReadOnlyScopedAdmin, WorkspaceScopedAdmin, apply_to_each
 
 
 class SystemRecordAdmin(WorkspaceScopedAdmin):
@@ -37,6 +38,7 @@ class ExecutionAdmin(SystemRecordAdmin):
     list_select_related = ["flow", "contact"]
     search_fields = ["=id", "contact__first_name", "contact__last_name", "contact__email", "contact__phone"]
     date_hierarchy = "created_at"
+    actions = ["cancel_executions", "retry_executions"]
     fieldsets = [
         (None, {"fields": ["flow_link", "version_number", "contact_link", "status_badge", "source", "is_test",
                            "workspace"]}),
@@ -47,6 +49,16 @@ class ExecutionAdmin(SystemRecordAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("flow_version", "workspace")
+
+    @admin.action(description="Cancel selected executions", permissions=["change"])
+    def cancel_executions(self, request: HttpRequest, queryset: QuerySet) -> None:
+        apply_to_each(self, request, self.writable(request, queryset), services.cancel_execution,
+                      "execution(s) cancelled")
+
+    @admin.action(description="Retry selected executions (as new executions)", permissions=["change"])
+    def retry_executions(self, request: HttpRequest, queryset: QuerySet) -> None:
+        apply_to_each(self, request, self.writable(request, queryset).select_related("flow", "contact"),
+                      services.retry_execution, "execution(s) started again")
 
     @admin.display(description="flow", ordering="flow__name")
     def flow_link(self, obj: Execution) -> str:
@@ -93,11 +105,22 @@ class DeadLetterAdmin(SystemRecordAdmin):
     list_select_related = ["execution"]
     search_fields = ["=id", "=execution__id", "node_id", "error"]
     date_hierarchy = "created_at"
+    actions = ["retry_dead_letters", "discard_dead_letters"]
     fieldsets = [
         (None, {"fields": ["execution_link", "step_id", "node_id", "node_type", "status_badge", "attempts",
                            "workspace"]}),
         ("Failure", {"fields": ["error", "payload_json", "created_at", "resolved_at", "resolved_by"]}),
     ]
+
+    @admin.action(description="Retry selected dead letters (resume at their node)", permissions=["change"])
+    def retry_dead_letters(self, request: HttpRequest, queryset: QuerySet) -> None:
+        apply_to_each(self, request, self.writable(request, queryset), services.retry_dead_letter,
+                      "dead letter(s) retried")
+
+    @admin.action(description="Discard selected dead letters", permissions=["change"])
+    def discard_dead_letters(self, request: HttpRequest, queryset: QuerySet) -> None:
+        apply_to_each(self, request, self.writable(request, queryset), services.discard_dead_letter,
+                      "dead letter(s) discarded")
 
     @admin.display(description="execution")
     def execution_link(self, obj: DeadLetter) -> str:

@@ -15,6 +15,7 @@ from contacts.admin_html import changelist_link
 from contacts.admin_scoping import ScopedInlineMixin, WorkspaceScopedAdmin
 from contacts.importing import ImportFileError, import_contacts_csv
 from contacts.models import CHANNELS, Contact, Membership, Workspace
+from contacts.send_flow_admin import SendFlowMixin
 
 
 class MembershipInline(ScopedInlineMixin, admin.TabularInline):
@@ -52,7 +53,7 @@ class ContactImportForm(forms.Form):
 
 
 @admin.register(Contact)
-class ContactAdmin(WorkspaceScopedAdmin):
+class ContactAdmin(SendFlowMixin, WorkspaceScopedAdmin):
     list_display = ["__str__", "phone", "email", "lead_source", "tag_list", "opted_out", "workspace", "created_at"]
     list_filter = [
         "workspace",
@@ -70,6 +71,7 @@ class ContactAdmin(WorkspaceScopedAdmin):
     date_hierarchy = "created_at"
     change_list_template = "admin/contacts/contact/change_list.html"
     readonly_fields = ["executions", "created_at", "updated_at"]
+    actions = ["send_flow"]
 
     @admin.display(description="executions")
     def executions(self, obj: Contact) -> str:
@@ -88,6 +90,7 @@ class ContactAdmin(WorkspaceScopedAdmin):
     def get_urls(self) -> list[Any]:
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="contacts_contact_import"),
+            path("send-flow/", self.admin_site.admin_view(self.send_flow_view), name="contacts_contact_send_flow"),
             *super().get_urls(),
         ]
 

@@ -212,3 +212,29 @@ class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def apply_to_each(
+    admin_: admin.ModelAdmin, request: HttpRequest, objects: Any, operation: Any, done: str
+) -> None:
+    """Run ``operation(obj, user=...)`` on each object; refusals (ValidationError) are reported, not raised.
+
+    Bulk actions of the admin (cancel, retry, discard...) share this so that one
+    bad row neither stops the others nor hides why it was refused.
+    """
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    succeeded, refused = 0, []
+    for obj in objects:
+        try:
+            operation(obj, user=request.user)
+        except ValidationError as exc:
+            reasons = "; ".join(m for ms in getattr(exc, "message_dict", {"": exc.messages}).values() for m in ms)
+            refused.append(f"{obj}: {reasons}")
+        else:
+            succeeded += 1
+    if succeeded:
+        admin_.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+    for line in refused:
+        admin_.message_user(request, f"Refused: {line}", messages.WARNING)

@@ -8,9 +8,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
+from automation import services
 from automation.models import Execution
 from contacts.admin_html import badge, changelist_link
 from contacts.admin_scoping import ReadOnlyInline, SameWorkspaceForm, WorkspaceScopedAdmin
@@ -100,7 +103,7 @@ class FlowAdmin(WorkspaceScopedAdmin):
         ("History", {"fields": ["created_by", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [FlowVersionInline]
-    actions = ["activate_flows", "pause_flows", "duplicate_flows"]
+    actions = ["activate_flows", "pause_flows", "duplicate_flows", "test_flow"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         since = timezone.now() - timedelta(hours=24)
@@ -186,3 +189,23 @@ class FlowAdmin(WorkspaceScopedAdmin):
     def duplicate_flows(self, request: HttpRequest, queryset: QuerySet) -> None:
         copies = [flow.duplicate(created_by=request.user) for flow in self.writable(request, queryset)]
         self.message_user(request, f"{len(copies)} draft cop{'y' if len(copies) == 1 else 'ies'} created.")
+
+    @admin.action(description="Test flow (dry run with a sample contact)", permissions=["change"])
+    def test_flow(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Dry-run one flow: nothing is sent; the stored test execution shows the path and the messages."""
+        flows = list(self.writable(request, queryset)[:2])
+        if len(flows) != 1:
+            self.message_user(request, "Select exactly one flow to test.", messages.ERROR)
+            return None
+        try:
+            plan = services.test_flow(flows[0])
+        except ValidationError as exc:
+            self.message_user(request, f"The test could not run: {'; '.join(exc.messages)}", messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"Test of “{flows[0]}”: {len(plan['path'])} step(s), {len(plan['messages'])} message(s), "
+            f"estimated cost {plan['total_cost']}. Nothing was sent.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:automation_execution_change", args=[plan["execution_id"]]))
