@@ -10,6 +10,8 @@ import threading
 from typing import Any
 
 import django_rq
+from django.conf import settings
+from rq.cron import CronScheduler
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 from rq.worker import SimpleWorker
@@ -29,6 +31,19 @@ class ThreadWorker(SimpleWorker):
 class ThreadScheduler(RQScheduler):
     def _install_signal_handlers(self) -> None:
         """See :class:`ThreadWorker`."""
+
+
+class ThreadCronScheduler(CronScheduler):
+    def _install_signal_handlers(self) -> None:
+        """See :class:`ThreadWorker`."""
+
+
+def start_thread_cron(config: str = "automation.cron") -> ThreadCronScheduler:
+    """Run RQ's cron scheduler (the engine's periodic jobs, see :mod:`automation.periodic`) in a daemon thread."""
+    cron = ThreadCronScheduler(connection=django_rq.get_queue(settings.ENGINE_QUEUE).connection)
+    cron.load_config_from_file(config)
+    threading.Thread(target=cron.start, name="rq-cron", daemon=True).start()
+    return cron
 
 
 def start_thread_worker(queue_names: tuple[str, ...] = ("default",), *, with_scheduler: bool = True) -> ThreadWorker:

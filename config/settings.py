@@ -250,6 +250,34 @@ ANYMAIL = {
     if value
 }
 
+# --- Execution engine ------------------------------------------------------------
+# Retries of transient failures, by node type ("default" for the rest): attempts in
+# all (the first included), first backoff and cap in seconds, and the jitter share.
+ENGINE_RETRY = {
+    "default": {
+        "max_attempts": env_int("ENGINE_RETRY_MAX_ATTEMPTS", 3),
+        "backoff": env_int("ENGINE_RETRY_BACKOFF", 30),
+        "max_backoff": env_int("ENGINE_RETRY_MAX_BACKOFF", 3600),
+        "jitter": 0.25,
+    },
+    "webhook": {"max_attempts": env_int("ENGINE_WEBHOOK_MAX_ATTEMPTS", 5)},
+}
+# The reconciler re-enqueues steps overdue by more than this grace period, and steps
+# left ``running`` for longer than the stall timeout (a killed worker).
+ENGINE_OVERDUE_GRACE = env_int("ENGINE_OVERDUE_GRACE", 60)
+ENGINE_STALL_TIMEOUT = env_int("ENGINE_STALL_TIMEOUT", 2 * env_int("RQ_DEFAULT_TIMEOUT", 300))
+ENGINE_QUEUE = env("ENGINE_QUEUE", "default")
+# Channel -> dotted path of a Provider class that replaces the configured one.
+MESSAGE_PROVIDERS: dict[str, str] = {}
+# Estimated price per message (per SMS segment), for test-mode cost estimates.
+MESSAGE_PRICES = {
+    "sms": env("PRICE_SMS", "0.0079"),
+    "mms": env("PRICE_MMS", "0.0200"),
+    "whatsapp": env("PRICE_WHATSAPP", "0.0050"),
+    "email": env("PRICE_EMAIL", "0.0004"),
+    "voice": env("PRICE_VOICE", "0.0140"),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -56,6 +56,13 @@ class Execution(WorkspaceScopedModel):
     skip_reason = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict, blank=True, help_text="Trigger data (event, schedule tick, request).")
     cancel_requested = models.BooleanField(default=False)
+    trigger_key = models.CharField(
+        max_length=200, blank=True, help_text="Idempotency key of the event or request that started it."
+    )
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries",
+        help_text="The failed execution this one retries.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -70,6 +77,12 @@ class Execution(WorkspaceScopedModel):
             models.Index(fields=["flow", "created_at"], name="exec_flow_created"),
             models.Index(fields=["contact", "created_at"], name="exec_contact_created"),
             models.Index(fields=["flow", "contact", "created_at"], name="exec_flow_contact_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flow", "contact", "trigger_key"], condition=~models.Q(trigger_key=""),
+                name="exec_unique_trigger_key",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""Run the whole product in one process: web server (HTTP + WebSockets), worker and scheduler.
+"""Run the whole product in one process: web server (HTTP + WebSockets), worker, scheduler and cron.
 
 This is what ``make run`` starts. Without ``REDIS_URL`` it also serves the
 embedded Redis; with it, the worker threads use the real Redis (and you may
@@ -11,12 +11,12 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from automation.worker import start_thread_worker
+from automation.worker import start_thread_cron, start_thread_worker
 from config.embedded import start_embedded_redis
 
 
 class Command(BaseCommand):
-    help = "Serve the app on ADDRPORT with an in-process RQ worker and scheduler."
+    help = "Serve the app on ADDRPORT with an in-process RQ worker, scheduler and cron (periodic jobs)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -28,5 +28,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Embedded Redis on {url}")
         for index in range(max(workers, 0)):
             start_thread_worker(with_scheduler=index == 0)
-        self.stdout.write(f"{workers} worker thread(s) and the scheduler started.")
+        start_thread_cron()
+        self.stdout.write(f"{workers} worker thread(s), the scheduler and the periodic jobs (reconciler, schedules) started.")
         call_command("runserver", addrport, use_reloader=False)

@@ -1,0 +1,14 @@
+"""Branch by ``true`` / ``false`` on contact fields, tags, custom fields, event data and earlier steps."""
+from automation.executors.base import Executor, NodeContext, NodeResult, executors
+from flows.conditions import evaluate
+
+
+@executors.register
+class ConditionExecutor(Executor):
+    node_type = "condition"
+
+    def run(self, ctx: NodeContext) -> NodeResult:
+        holds = evaluate({"match": ctx.config.get("match", "all"), "rules": ctx.config.get("rules", [])},
+                         ctx.condition_context())
+        handle = "true" if holds else "false"
+        return NodeResult(handle=handle, outcome=handle, output={"result": holds})

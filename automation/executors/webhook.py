@@ -1,0 +1,45 @@
+"""POST a JSON document to an outside URL.
+
+A timeout, a connection error, 429 or a 5xx answer is transient (retried with
+backoff); any other 4xx is permanent. The step's idempotency key goes along as
+the ``Idempotency-Key`` header so the receiver can recognise retries.
+"""
+from __future__ import annotations
+
+import requests
+
+from automation.executors.base import Executor, NodeContext, NodeResult, executors
+from automation.providers import PermanentProviderError, TransientProviderError
+
+MAX_RESPONSE_KEPT = 2000
+
+
+@executors.register
+class WebhookExecutor(Executor):
+    node_type = "webhook"
+    instant = False
+
+    def run(self, ctx: NodeContext) -> NodeResult:
+        url = ctx.config["url"]
+        document = {
+            "payload": ctx.config.get("payload") or {},
+            "contact": ctx.template_context()["contact"],
+            "event": ctx.event,
+            "execution_id": ctx.execution_id,
+            "node_id": ctx.node_id,
+        }
+        if ctx.is_test:
+            return NodeResult(output={"would_post": url, "json": document})
+        headers = {**(ctx.config.get("headers") or {}), "Idempotency-Key": ctx.idempotency_key}
+        try:
+            response = requests.post(url, json=document, headers=headers, timeout=ctx.config.get("timeout", 10))
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise TransientProviderError(f"{type(exc).__name__}: {exc}", provider="webhook") from exc
+        except requests.RequestException as exc:
+            raise PermanentProviderError(f"{type(exc).__name__}: {exc}", provider="webhook") from exc
+        output = {"status_code": response.status_code, "response": response.text[:MAX_RESPONSE_KEPT]}
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientProviderError(f"HTTP {response.status_code}", status=response.status_code, provider="webhook")
+        if response.status_code >= 400:
+            raise PermanentProviderError(f"HTTP {response.status_code}", status=response.status_code, provider="webhook")
+        return NodeResult(output=output)

@@ -1,0 +1,46 @@
+"""Putting step jobs on RQ, always after the surrounding transaction commits.
+
+A job carries only the step id: the worker loads everything else from the
+database, so a job that runs late, twice, or after Redis lost it (and the
+reconciler re-enqueued it) acts on the current state. Each enqueue gets a
+fresh job id, written on the step in the same transaction that creates or
+reschedules it, so the reconciler can ask Redis whether that job still exists.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Iterable
+
+import django_rq
+from django.conf import settings
+from django.db import transaction
+from rq import Queue
+
+RUN_STEP = "automation.engine.run_step"
+
+
+def new_job_id() -> str:
+    return f"step-{uuid.uuid4().hex}"
+
+
+def get_queue() -> Queue:
+    return django_rq.get_queue(settings.ENGINE_QUEUE)
+
+
+def enqueue_steps(steps: Iterable[tuple[int, str]]) -> None:
+    """Enqueue ``(step_id, job_id)`` pairs now, once the transaction commits (one Redis round trip)."""
+    pairs = list(steps)
+    if not pairs:
+        return
+
+    def push() -> None:
+        queue = get_queue()
+        queue.enqueue_many([Queue.prepare_data(RUN_STEP, args=(step_id,), job_id=job_id) for step_id, job_id in pairs])
+
+    transaction.on_commit(push)
+
+
+def schedule_step(step_id: int, job_id: str, at: datetime) -> None:
+    """Enqueue the step's job at ``at`` with RQ's scheduler, once the transaction commits."""
+    transaction.on_commit(lambda: get_queue().enqueue_at(at, RUN_STEP, step_id, job_id=job_id))

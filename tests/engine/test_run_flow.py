@@ -1,0 +1,106 @@
+"""Flows run end to end on a real RQ worker: steps, delays on RQ's scheduler, conditions, branches."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from rq.registry import ScheduledJobRegistry
+from rq.scheduler import RQScheduler
+
+from automation import services
+from automation.models import Execution, OutboxMessage, Step
+from automation.queueing import get_queue
+from flows.demo import edge, node
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sms_delay_condition_email() -> dict:
+    return {
+        "nodes": [
+            node("start", "trigger", 0, 0),
+            node("sms", "send_sms", 0, 100, body="Hi {{ contact.first_name }}, welcome!"),
+            node("wait", "delay", 0, 200, mode="duration", amount=2, unit="minutes"),
+            node("vip", "condition", 0, 300, rules=[{"field": "tags", "operator": "contains", "value": "vip"}]),
+            node("email", "send_email", -100, 400, subject="For you, {{ contact.first_name }}", html="<p>VIP</p>"),
+            node("done", "end", 100, 400),
+        ],
+        "edges": [
+            edge("start", "sms"), edge("sms", "wait"), edge("wait", "vip"),
+            edge("vip", "email", "true"), edge("vip", "done", "false"),
+        ],
+    }
+
+
+def release_scheduled_jobs() -> None:
+    """Move time for RQ: make every scheduled job due, then let RQ's scheduler enqueue them."""
+    queue = get_queue()
+    registry = ScheduledJobRegistry(queue=queue)
+    past = int(time.time()) - 1
+    registry.connection.zadd(registry.key, {job_id: past for job_id in registry.get_job_ids()})
+    scheduler = RQScheduler([queue], connection=queue.connection)
+    scheduler.acquire_locks()
+    scheduler.enqueue_scheduled_jobs()
+    scheduler.release_locks()
+
+
+def test_sms_delay_condition_email_completes_with_the_right_steps(make_flow, make_contact, run_jobs):
+    flow = make_flow(sms_delay_condition_email())
+    contact = make_contact(first_name="Vera", tags=["vip"])
+
+    result = services.send_flow(flow, [contact.pk])
+    run_jobs()
+
+    execution = Execution.objects.get(pk=result.enrolled[0].pk)
+    assert execution.status == Execution.Status.WAITING
+    wait = Step.objects.get(execution=execution, node_id="wait")
+    assert wait.status == Step.Status.WAITING
+    assert timedelta(seconds=110) < wait.next_run_at - wait.started_at <= timedelta(minutes=2)
+    registry = ScheduledJobRegistry(queue=get_queue())
+    assert registry.get_job_ids() == [wait.job_id]
+    assert abs(registry.get_scheduled_time(wait.job_id) - wait.next_run_at) < timedelta(seconds=1)
+    sms = OutboxMessage.objects.get(step__execution=execution)
+    assert (sms.channel, sms.to, sms.body) == ("sms", str(contact.phone), "Hi Vera, welcome!")
+
+    release_scheduled_jobs()
+    run_jobs()
+
+    execution.refresh_from_db()
+    assert execution.status == Execution.Status.COMPLETED
+    assert execution.completed_at and execution.duration_ms is not None
+    steps = list(execution.steps.order_by("created_at", "id").values_list("node_id", "status", "outcome"))
+    assert steps == [
+        ("start", "success", ""), ("sms", "success", ""), ("wait", "success", ""),
+        ("vip", "success", "true"), ("email", "success", ""),
+    ]
+    email = OutboxMessage.objects.get(step__execution=execution, channel="email")
+    assert (email.to, email.subject, email.html) == (contact.email, "For you, Vera", "<p>VIP</p>")
+    sms_step = execution.steps.get(node_id="sms")
+    assert sms_step.sent_at and sms_step.attempt == 1 and sms_step.output["provider"] == "outbox"
+    assert sms_step.duration_ms is not None
+
+
+def test_condition_false_branch_and_parallel_branches_complete(make_flow, make_contact, run_jobs):
+    graph = {
+        "nodes": [
+            node("start", "trigger", 0, 0),
+            node("vip", "condition", 0, 100, rules=[{"field": "tags", "operator": "contains", "value": "vip"}]),
+            node("email", "send_email", -100, 200, subject="VIP", text="VIP"),
+            node("sms", "send_sms", 100, 200, body="Hello"),
+            node("wa", "send_whatsapp", 200, 200, body="Hello on WhatsApp"),
+        ],
+        "edges": [edge("start", "vip"), edge("vip", "email", "true"), edge("vip", "sms", "false"),
+                  edge("vip", "wa", "false")],
+    }
+    flow = make_flow(graph)
+    contact = make_contact(tags=["regular"])
+
+    execution = services.send_flow(flow, [contact.pk]).enrolled[0]
+    run_jobs()
+
+    execution.refresh_from_db()
+    assert execution.status == Execution.Status.COMPLETED
+    assert sorted(execution.steps.values_list("node_id", flat=True)) == ["sms", "start", "vip", "wa"]
+    assert execution.steps.get(node_id="vip").output == {"result": False}
+    assert sorted(OutboxMessage.objects.values_list("channel", flat=True)) == ["sms", "whatsapp"]
