@@ -1,6 +1,7 @@
 """Executions, their steps, dead letters and the dev outbox in the admin."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
@@ -13,6 +14,10 @@ from automation.models import DeadLetter, Execution, OutboxMessage
 from contacts.admin_html import admin_link, badge, format_duration, pretty_json
 from automation import services
 from contacts.admin_scoping import ReadOnlyScopedAdmin, WorkspaceScopedAdmin, apply_to_each
+
+
+# Output keys naming the provider's record of a send, shown up front in the timeline.
+PROVIDER_KEYS = ("provider", "provider_message_id", "status", "error_code")
 
 
 class SystemRecordAdmin(WorkspaceScopedAdmin):
@@ -93,8 +98,15 @@ class ExecutionAdmin(SystemRecordAdmin):
 
     @admin.display(description="timeline")
     def timeline(self, obj: Execution) -> str:
-        steps = list(obj.steps.all().order_by("created_at", "id"))
-        return render_to_string("admin/automation/execution/timeline.html", {"steps": steps})
+        entries = [
+            {
+                "step": step,
+                "provider": {key: step.output[key] for key in PROVIDER_KEYS if key in (step.output or {})},
+                "output": json.dumps(step.output, indent=2, ensure_ascii=False, default=str) if step.output else "",
+            }
+            for step in obj.steps.all().order_by("created_at", "id")
+        ]
+        return render_to_string("admin/automation/execution/timeline.html", {"entries": entries})
 
 
 @admin.register(DeadLetter)

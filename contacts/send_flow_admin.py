@@ -104,7 +104,7 @@ class SendFlowMixin:
         if "_send" not in request.POST:
             enrolled, reasons = preview(flow, contacts)
             return self._send_flow_page(request, form, len(contacts), flow=flow, enrolled=enrolled,
-                                        skipped=len(contacts) - enrolled, reasons=reasons)
+                                        skipped=len(contacts) - enrolled, reasons=reasons.most_common())
         try:
             result = services.send_flow(flow, [contact.pk for contact in contacts], user=request.user)
         except ValidationError as exc:

@@ -23,6 +23,10 @@ from flows.models import Flow, FlowInvalid, FlowVersion
 from monitoring.metrics import flow_activity, success_rate
 
 
+# Reachable on every channel, so that every send node of the flow renders its message.
+SAMPLE_CONTACT = {"first_name": "Test", "last_name": "Contact", "phone": "+15005550006", "email": "test@example.com"}
+
+
 class PrettyJSONField(forms.JSONField):
     """A JSON field shown indented, so a graph can be read and edited by hand."""
 
@@ -198,7 +202,7 @@ class FlowAdmin(WorkspaceScopedAdmin):
             self.message_user(request, "Select exactly one flow to test.", messages.ERROR)
             return None
         try:
-            plan = services.test_flow(flows[0])
+            plan = services.test_flow(flows[0], contact_data=SAMPLE_CONTACT)
         except ValidationError as exc:
             self.message_user(request, f"The test could not run: {'; '.join(exc.messages)}", messages.ERROR)
             return None

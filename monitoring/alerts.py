@@ -1,9 +1,10 @@
 """Evaluation of alert rules: compute each rule's metric, fire past the threshold, notify.
 
-Scheduling: :func:`evaluate_alerts` is a plain function and also the RQ job,
-so the periodic runner enqueues it by path (``queue.enqueue("monitoring.alerts.evaluate_alerts")``)
-every minute or so; ``manage.py evaluate_alerts`` runs it once from cron. Running it
-more often than needed is harmless: a rule fires only when its metric is above the
+Scheduling: :func:`evaluate_alerts_job` runs every minute among the engine's
+periodic jobs (``automation.periodic.PERIODIC_JOBS``, run by RQ's cron scheduler);
+``manage.py evaluate_alerts`` runs it once from any other scheduler, and
+:func:`evaluate_alerts` is the plain function behind both. Running it more often
+than needed is harmless: a rule fires only when its metric is above the
 threshold and its cooldown has passed, decided under a row lock so that two
 workers evaluating at once cannot both fire it.
 """
@@ -77,6 +78,11 @@ def evaluate_alerts(now: datetime | None = None) -> list[AlertEvent]:
         if event is not None:
             fired.append(event)
     return fired
+
+
+def evaluate_alerts_job() -> int:
+    """The RQ job: how many alerts fired (RQ keeps the small result, not the events)."""
+    return len(evaluate_alerts())
 
 
 def evaluate_rule(rule: AlertRule, now: datetime) -> AlertEvent | None:

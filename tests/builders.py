@@ -38,10 +38,13 @@ def make_execution(
     )
     created_at = created_at or timezone.now()
     step_status = Step.Status.FAILED if status == Execution.Status.FAILED else Step.Status.SUCCESS
+    nodes = [n for n in flow.graph["nodes"] if n["type"] != "trigger"]
     for index in range(steps):
+        graph_node = nodes[index % len(nodes)]
         step = Step.objects.create(
-            workspace_id=flow.workspace_id, execution=execution, node_id=f"node{index}", node_type="send_sms",
-            status=step_status, attempt=1, duration_ms=duration_ms, output={"sid": f"SM{execution.pk}{index}"},
+            workspace_id=flow.workspace_id, execution=execution, node_id=graph_node["id"],
+            node_type=graph_node["type"],
+            status=step_status, attempt=1, duration_ms=duration_ms, output={"provider": "twilio", "provider_message_id": f"SM{execution.pk}{index}"},
             error="Twilio said no" if step_status == Step.Status.FAILED else "",
         )
         Step.objects.filter(pk=step.pk).update(created_at=created_at, updated_at=created_at)

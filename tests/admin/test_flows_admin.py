@@ -115,7 +115,7 @@ def test_execution_links_to_contact_and_flow_and_back(client, admin_user, worksp
     page = client.get(reverse("admin:automation_execution_change", args=[execution.pk])).content.decode()
     assert reverse("admin:flows_flow_change", args=[flow.pk]) in page
     assert reverse("admin:contacts_contact_change", args=[contact.pk]) in page
-    assert 'class="timeline"' in page and "Twilio said no" in page and f"SM{execution.pk}1" in page
+    assert 'class="timeline"' in page and "Twilio said no" in page and f"provider_message_id: SM{execution.pk}1" in page
     for url in (reverse("admin:flows_flow_change", args=[flow.pk]),
                 reverse("admin:contacts_contact_change", args=[contact.pk])):
         assert reverse("admin:automation_execution_changelist") in client.get(url).content.decode()
