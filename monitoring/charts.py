@@ -18,7 +18,7 @@ STATUS_COLORS = {
     "waiting": "#b45309", "cancelled": "#6b7280", "skipped": "#a8a29e",
 }
 WIDTH, HEIGHT = 600, 200
-LEFT, BOTTOM, TOP = 44, 22, 10
+LEFT, RIGHT, BOTTOM, TOP = 44, 18, 22, 10
 
 
 def svg_fragment(template: str, *args: object) -> str:
@@ -57,7 +57,7 @@ def status_split(split: Sequence[tuple[str, int]]) -> SafeString:
             '<rect x="{}" y="56" width="10" height="10" fill="{}"/><text x="{}" y="65">{} {} ({:.0f}%)</text>',
             legend_x, STATUS_COLORS.get(status, "#94a3b8"), legend_x + 14, status, count, 100 * count / total,
         ))
-        legend_x += 120
+        legend_x += 150
     return _svg("".join(parts), height=76, label="Status split")
 
 
@@ -100,7 +100,7 @@ def volume(buckets: Sequence[Bucket]) -> SafeString:
         return _empty("Volume over time")
     maximum = max(b.total for b in buckets)
     plot_height = HEIGHT - BOTTOM - TOP
-    step = (WIDTH - LEFT) / len(buckets)
+    step = (WIDTH - LEFT - RIGHT) / len(buckets)
     parts = _axes(maximum, "")
     for index, bucket in enumerate(buckets):
         x = LEFT + step * index + step * 0.15
@@ -125,7 +125,7 @@ def line(buckets: Sequence[Bucket], value: Callable[[Bucket], float | None], uni
         return _empty(label)
     maximum = max(known) or 1
     plot_height = HEIGHT - BOTTOM - TOP
-    step = (WIDTH - LEFT) / len(buckets)
+    step = (WIDTH - LEFT - RIGHT) / len(buckets)
     coordinates = [
         (LEFT + step * (index + 0.5), TOP + plot_height * (1 - v / maximum)) for index, v in points if v is not None
     ]

@@ -55,13 +55,42 @@ def screenshot(page):
     return take
 
 
+def log_in(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#backoffice-links")
+
+
 @pytest.fixture
 def login(page, live_server):
-    def log_in(username: str, password: str) -> None:
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#backoffice-links")
+    return lambda username, password: log_in(page, live_server, username, password)
 
-    return log_in
+
+@pytest.fixture
+def thread_worker(redis_conn):
+    """A real RQ worker in a thread of the test process, working the queue until the test ends."""
+    import threading
+
+    from django.db import connection
+
+    from automation.queueing import get_queue
+    from automation.worker import ThreadWorker
+
+    stop = threading.Event()
+
+    def work() -> None:
+        queue = get_queue()
+        try:
+            while not stop.is_set():
+                ThreadWorker([queue], connection=queue.connection).work(burst=True)
+                stop.wait(0.2)
+        finally:
+            connection.close()  # the thread's own connection, or the test database could not be dropped
+
+    thread = threading.Thread(target=work, name="browser-test-worker", daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)

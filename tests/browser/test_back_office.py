@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
-from flows.demo import welcome_graph
+from automation.models import Execution
+from flows.demo import edge, node, welcome_graph
 from flows.models import Flow
-from tests.builders import make_contact, make_execution
+from tests.browser.conftest import ARTIFACTS, log_in
+from tests.builders import make_contact, make_dead_letter, make_execution
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,3 +59,60 @@ def test_dashboard_shows_a_new_execution_without_reloading(page, live_server, lo
     assert page.evaluate("window.__sameDocument") is True  # the page was not reloaded
     assert page.inner_text("#kpi-total .value") == "4"
     screenshot("dashboard")
+
+
+def test_send_flow_to_contacts_watch_the_dashboard_and_retry_a_dead_letter(
+    chromium, live_server, admin_user, workspace, thread_worker
+):
+    graph = {
+        "nodes": [node("start", "trigger", 0, 0), node("sms", "send_sms", 0, 120, body="Hi {{ contact.first_name }}"),
+                  node("done", "end", 0, 240)],
+        "edges": [edge("start", "sms"), edge("sms", "done")],
+    }
+    flow = Flow.objects.create(workspace=workspace, name="Follow-up", graph=graph, reentry_cooldown=timedelta(0))
+    flow.activate()
+    people = [make_contact(workspace, name, phone=f"+1415555010{i}", tags=["dnc"] if name == "Dan" else [])
+              for i, name in enumerate(["Ann", "Ben", "Dan"])]
+    broken = make_execution(flow, people[0], status="failed", error="Twilio 503")
+    letter = make_dead_letter(broken)
+
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(20_000)
+    operator, wall = context.new_page(), context.new_page()
+    log_in(operator, live_server, "alice", "pw-alice")
+    wall.goto(f"{live_server.url}/admin/monitoring/dashboard/?refresh=2")
+    wall.evaluate("window.__sameDocument = true")
+    assert wall.inner_text("#kpi-total .value") == "1"
+
+    operator.goto(f"{live_server.url}/admin/contacts/contact/")
+    for contact in people:
+        operator.check(f"input[name=_selected_action][value='{contact.pk}']")
+    operator.select_option("select[name=action]", "send_flow")
+    operator.click("button[name=index]")
+    operator.select_option("#id_flow", str(flow.pk))
+    operator.click("input[name=_preview]")
+    assert operator.inner_text("#preview-enrolled") == "2"
+    assert "dnc" in operator.inner_text("#skip-reasons")
+    operator.click("#send-button")
+    assert "2 contact(s) enrolled, skipped: 1 dnc" in operator.inner_text(".messagelist")
+
+    new_ids = list(Execution.objects.filter(source="manual").exclude(pk=broken.pk).values_list("pk", flat=True))
+    for pk in new_ids:
+        wall.wait_for_selector(f"#recent-executions tr[data-execution-id='{pk}']")
+    wall.wait_for_function("document.querySelector('#kpi-total .value').textContent.trim() === '4'")
+    assert wall.evaluate("window.__sameDocument") is True
+
+    operator.goto(f"{live_server.url}/admin/automation/deadletter/")
+    operator.check(f"input[name=_selected_action][value='{letter.pk}']")
+    operator.select_option("select[name=action]", "retry_dead_letters")
+    operator.click("button[name=index]")
+    assert "1 dead letter(s) retried" in operator.inner_text(".messagelist")
+    wall.wait_for_function(
+        f"document.querySelector(\"#recent-executions tr[data-execution-id='{broken.pk}'] .badge\")"
+        ".textContent.trim() === 'Completed'"
+    )
+    assert Execution.objects.get(pk=broken.pk).status == "completed"
+    assert sorted(Execution.objects.filter(pk__in=new_ids).values_list("status", flat=True)) == [
+        "completed", "completed", "skipped"]
+    wall.screenshot(path=str(ARTIFACTS / "dashboard-live.png"), full_page=True)
+    context.close()
