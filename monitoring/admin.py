@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -27,6 +28,7 @@ class AlertRuleAdmin(WorkspaceScopedAdmin):
     list_select_related = ["workspace", "flow"]
     search_fields = ["name"]
     autocomplete_fields = ["flow"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["last_value", "last_evaluated_at", "last_fired_at", "created_at"]
     fieldsets = [
         (None, {"fields": ["workspace", "name", "enabled", "flow"]}),

@@ -7,6 +7,7 @@ import pytest
 from automation.models import DeadLetter, Execution, OutboxMessage
 from contacts.models import Contact
 from flows.models import Flow
+from monitoring.models import AlertEvent, AlertRule
 from tests.builders import make_contact, make_dead_letter, make_execution, make_flow, make_outbox
 
 
@@ -20,6 +21,8 @@ class Tenant:
     execution: Execution
     dead_letter: DeadLetter
     outbox: OutboxMessage
+    alert_rule: AlertRule
+    alert_event: AlertEvent
 
 
 def build_tenant(workspace, marker: str) -> Tenant:
@@ -27,7 +30,11 @@ def build_tenant(workspace, marker: str) -> Tenant:
     contact = make_contact(workspace, marker, lead_source=f"{marker}-source", tags=[f"{marker.lower()}-tag"])
     execution = make_execution(flow, contact, status=Execution.Status.FAILED, error=f"{marker} failure")
     letter = make_dead_letter(execution, error=f"{marker} dead letter")
-    return Tenant(marker, contact, flow, execution, letter, make_outbox(workspace, f"{marker}-outbox"))
+    rule = AlertRule.objects.create(workspace=workspace, name=f"{marker} alert", flow=flow, metric="failed_count",
+                                    threshold=1, channel="slack", url="https://hooks.slack.example/x")
+    event = AlertEvent.objects.create(workspace=workspace, rule=rule, metric=rule.metric, value=7, threshold=1,
+                                      channel=rule.channel, fired_at=execution.created_at)
+    return Tenant(marker, contact, flow, execution, letter, make_outbox(workspace, f"{marker}-outbox"), rule, event)
 
 
 @pytest.fixture

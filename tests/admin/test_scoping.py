@@ -6,11 +6,12 @@ from django.urls import reverse
 
 from contacts.models import Membership, Workspace
 from flows.models import Flow
+from monitoring.models import AlertRule
 from tests.builders import make_flow
 
 CHANGELISTS = [
     "contacts_contact", "contacts_workspace", "flows_flow", "automation_execution",
-    "automation_deadletter", "automation_outboxmessage",
+    "automation_deadletter", "automation_outboxmessage", "monitoring_alertrule", "monitoring_alertevent",
 ]
 
 
@@ -18,6 +19,7 @@ def objects_of(tenant):
     return {
         "contacts_contact": tenant.contact, "flows_flow": tenant.flow, "automation_execution": tenant.execution,
         "automation_deadletter": tenant.dead_letter, "automation_outboxmessage": tenant.outbox,
+        "monitoring_alertrule": tenant.alert_rule, "monitoring_alertevent": tenant.alert_event,
     }
 
 
@@ -66,10 +68,12 @@ def test_filtering_by_another_workspace_shows_nothing(client, admin_user, ours, 
 
 def test_autocomplete_is_scoped(client, admin_user, ours, theirs):
     client.force_login(admin_user)
-    for model_name, field_name in (("execution", "contact"), ("execution", "flow")):
+    for app_label, model_name, field_name in (
+        ("automation", "execution", "contact"), ("automation", "execution", "flow"), ("monitoring", "alertrule", "flow"),
+    ):
         response = client.get(
             reverse("admin:autocomplete"),
-            {"app_label": "automation", "model_name": model_name, "field_name": field_name, "term": ""},
+            {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": ""},
         )
         assert response.status_code == 200
         texts = [item["text"] for item in response.json()["results"]]
@@ -106,6 +110,18 @@ def test_add_form_offers_only_administered_workspaces(client, admin_user, ours, 
     })
     assert response.status_code == 200
     assert not Flow.objects.filter(name="Sneaky").exists()
+
+
+def test_alert_rule_cannot_watch_another_workspaces_flow(client, admin_user, ours, theirs):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:monitoring_alertrule_add"), {
+        "workspace": ours.flow.workspace_id, "name": "Cross", "enabled": "on", "flow": theirs.flow.pk,
+        "metric": "failed_count", "threshold": "1", "window": "00:15:00", "cooldown": "01:00:00",
+        "channel": "email", "recipients": "ops@acme.example", "url": "",
+        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200 and "flow" in response.context["adminform"].form.errors
+    assert not AlertRule.objects.filter(name="Cross").exists()
 
 
 def test_member_gets_a_view_only_admin(client, member_user, ours):
