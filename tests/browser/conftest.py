@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -32,6 +33,9 @@ def chromium(monkeypatch):
         )
         yield browser
         browser.close()
+        # ORM calls made while Playwright runs open their own connection (it switches the
+        # context Django keys connections by); close it, or the test database cannot be dropped.
+        connections.close_all()
 
 
 @pytest.fixture
