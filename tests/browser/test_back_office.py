@@ -40,6 +40,9 @@ def test_create_invalid_flow_see_error_fix_and_activate(page, live_server, login
     assert page.locator("#flow-diagram .node").count() == 5
     assert page.locator(".graph-ok").is_visible()
     screenshot("flow-change-page")
+    page.goto(f"{live_server.url}/admin/flows/flow/")
+    assert "Welcome from the browser" in page.inner_text("#result_list")
+    screenshot("flow-list")
 
 
 def test_dashboard_shows_a_new_execution_without_reloading(page, live_server, login, admin_user, workspace,
@@ -115,4 +118,7 @@ def test_send_flow_to_contacts_watch_the_dashboard_and_retry_a_dead_letter(
     assert sorted(Execution.objects.filter(pk__in=new_ids).values_list("status", flat=True)) == [
         "completed", "completed", "skipped"]
     wall.screenshot(path=str(ARTIFACTS / "dashboard-live.png"), full_page=True)
+    operator.goto(f"{live_server.url}/admin/automation/execution/{broken.pk}/change/")
+    assert operator.locator(".timeline li").count() >= 2
+    operator.screenshot(path=str(ARTIFACTS / "execution-timeline.png"), full_page=True)
     context.close()
