@@ -12,15 +12,6 @@ if TYPE_CHECKING:
 
 TIMEOUT_SECONDS = 10
 Notifier = Callable[["AlertEvent"], None]
-NOTIFIERS: dict[str, Notifier] = {}
-
-
-def notifier(channel: str) -> Callable[[Notifier], Notifier]:
-    def register(function: Notifier) -> Notifier:
-        NOTIFIERS[channel] = function
-        return function
-
-    return register
 
 
 def describe(event: "AlertEvent") -> str:
@@ -48,7 +39,6 @@ def payload(event: "AlertEvent") -> dict:
     }
 
 
-@notifier("email")
 def notify_email(event: "AlertEvent") -> None:
     send_mail(
         subject=f"Alert: {event.rule.name}",
@@ -58,13 +48,14 @@ def notify_email(event: "AlertEvent") -> None:
     )
 
 
-@notifier("webhook")
 def notify_webhook(event: "AlertEvent") -> None:
     requests.post(event.rule.url, json=payload(event), timeout=TIMEOUT_SECONDS).raise_for_status()
 
 
-@notifier("slack")
 def notify_slack(event: "AlertEvent") -> None:
     """Slack incoming webhooks take ``{"text": ...}``."""
     requests.post(event.rule.url, json={"text": f":rotating_light: {describe(event)}"},
                   timeout=TIMEOUT_SECONDS).raise_for_status()
+
+
+NOTIFIERS: dict[str, Notifier] = {"email": notify_email, "webhook": notify_webhook, "slack": notify_slack}
