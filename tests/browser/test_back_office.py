@@ -65,8 +65,9 @@ def test_dashboard_shows_a_new_execution_without_reloading(page, live_server, lo
 
 
 def test_send_flow_to_contacts_watch_the_dashboard_and_retry_a_dead_letter(
-    chromium, live_server, admin_user, workspace, thread_worker
+    chromium, live_server, admin_user, workspace, thread_worker, monkeypatch
 ):
+    monkeypatch.setattr("contacts.send_flow_admin.BATCH_SIZE", 2)  # three contacts: two batches, with progress
     graph = {
         "nodes": [node("start", "trigger", 0, 0), node("sms", "send_sms", 0, 120, body="Hi {{ contact.first_name }}"),
                   node("done", "end", 0, 240)],
@@ -97,7 +98,9 @@ def test_send_flow_to_contacts_watch_the_dashboard_and_retry_a_dead_letter(
     assert operator.inner_text("#preview-enrolled") == "2"
     assert "dnc" in operator.inner_text("#skip-reasons")
     operator.click("#send-button")
-    assert "2 contact(s) enrolled, skipped: 1 dnc" in operator.inner_text(".messagelist")
+    operator.wait_for_selector("#send-progress-text:has-text('done')")
+    assert operator.inner_text("#send-progress-text") == "3 / 3 processed, 2 enrolled, skipped: 1 dnc \u2014 done."
+    assert operator.get_attribute("#send-progress-bar", "value") == "3"
 
     new_ids = list(Execution.objects.filter(source="manual").exclude(pk=broken.pk).values_list("pk", flat=True))
     for pk in new_ids:
