@@ -10,10 +10,11 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
-from automation.models import DeadLetter, Execution, OutboxMessage
-from contacts.admin_html import admin_link, badge, format_duration, pretty_json
+from automation import admin_channels  # noqa: F401  (registers the channel models' admins)
 from automation import services
-from contacts.admin_scoping import ReadOnlyScopedAdmin, WorkspaceScopedAdmin, apply_to_each
+from automation.models import DeadLetter, Execution
+from contacts.admin_html import admin_link, badge, format_duration, pretty_json
+from contacts.admin_scoping import WorkspaceScopedAdmin, apply_to_each
 
 
 # Output keys naming the provider's record of a send, shown up front in the timeline.
@@ -149,19 +150,3 @@ class DeadLetterAdmin(SystemRecordAdmin):
     @admin.display(description="payload")
     def payload_json(self, obj: DeadLetter) -> str:
         return pretty_json(obj.payload)
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyScopedAdmin):
-    list_display = ["created_at", "channel", "to", "preview", "provider_message_id", "workspace"]
-    list_filter = ["channel", "workspace"]
-    search_fields = ["to", "subject", "body", "provider_message_id"]
-    date_hierarchy = "created_at"
-    readonly_fields = ["workspace", "channel", "to", "from_address", "subject", "body", "html", "media_urls",
-                       "twiml", "idempotency_key", "provider_message_id", "step", "created_at"]
-
-    @admin.display(description="message")
-    def preview(self, obj: OutboxMessage) -> str:
-        text = obj.subject or obj.body or obj.twiml
-        return text if len(text) <= 70 else text[:69] + "\u2026"
-

@@ -6,4 +6,9 @@ class AutomationConfig(AppConfig):
     verbose_name = "Automation"
 
     def ready(self) -> None:
+        from anymail.signals import tracking
+
         from automation import triggers  # noqa: F401  (connects the contact_created trigger)
+        from automation.tracking import on_tracking
+
+        tracking.connect(on_tracking, dispatch_uid="automation.tracking")

@@ -230,9 +230,24 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 TWILIO_WHATSAPP_FROM = env("TWILIO_WHATSAPP_FROM")
 # Only for pointing the real SDK at a local stand-in of Twilio's API (tests, benchmarks).
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")
+TWILIO_TIMEOUT = float(env("TWILIO_TIMEOUT", "15"))
+# The public URL providers call back (status callbacks are built from it, and
+# Twilio signatures are checked against it, so it must be what Twilio sees).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:8000")
+MESSAGING_HELP_REPLY = env(
+    "MESSAGING_HELP_REPLY", "Reply STOP to unsubscribe, START to subscribe again. Msg & data rates may apply."
+)
+# Fernet keys (comma-separated, newest first) encrypting workspace provider
+# secrets at rest; without them a key is derived from SECRET_KEY.
+PROVIDER_SECRET_KEYS = env_list("PROVIDER_SECRET_KEYS")
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The ESP used for flow emails when a workspace has no account of its own:
+# postmark, sendgrid, mailgun or resend, with its key in the ANYMAIL settings below.
+EMAIL_ESP = env("EMAIL_ESP")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    f"anymail.backends.{EMAIL_ESP}.EmailBackend" if EMAIL_ESP else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "flows@example.com")
 ANYMAIL = {
     key: value
@@ -243,6 +258,7 @@ ANYMAIL = {
         "SENDGRID_API_URL": env("SENDGRID_API_URL"),
         "MAILGUN_API_KEY": env("MAILGUN_API_KEY"),
         "MAILGUN_API_URL": env("MAILGUN_API_URL"),
+        "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN"),
         "RESEND_API_KEY": env("RESEND_API_KEY"),
         "RESEND_API_URL": env("RESEND_API_URL"),
         "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET"),
@@ -284,5 +300,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "rq.worker": {"level": env("RQ_LOG_LEVEL", "INFO")}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "rq.worker": {"level": env("RQ_LOG_LEVEL", "INFO")},
+                # The SDK logs every request's headers at INFO.
+                "twilio.http_client": {"level": "WARNING"}},
 }

@@ -23,5 +23,6 @@ urlpatterns = [
     path("admin/monitoring/dashboard/", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("webhooks/", include("automation.urls")),
     path("", include("django_prometheus.urls")),
 ]

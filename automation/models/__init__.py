@@ -1,5 +1,17 @@
 """Models of the automation app, one module a concept."""
+from automation.models.deliveries import Delivery
 from automation.models.executions import DeadLetter, Execution, ExecutionQuerySet, Step
+from automation.models.inbound import InboundMessage
 from automation.models.outbox import OutboxMessage
+from automation.models.provider_accounts import ProviderAccount
 
-__all__ = ["DeadLetter", "Execution", "ExecutionQuerySet", "OutboxMessage", "Step"]
+__all__ = [
+    "DeadLetter",
+    "Delivery",
+    "Execution",
+    "ExecutionQuerySet",
+    "InboundMessage",
+    "OutboxMessage",
+    "ProviderAccount",
+    "Step",
+]

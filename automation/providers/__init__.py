@@ -12,19 +12,32 @@ from automation.providers.base import (
     SendResult,
     TransientProviderError,
 )
-from automation.providers.outbox import OutboxProvider
 
 
 def get_provider(channel: str, workspace_id: int) -> Provider:
-    """The provider that sends ``channel`` messages for the workspace (the dev outbox when none is configured).
+    """The provider that sends ``channel`` messages for the workspace.
 
     ``settings.MESSAGE_PROVIDERS`` may name a Provider class per channel (a plug-in
-    provider, or a stand-in of an outside service).
+    provider, or a stand-in of an outside service); otherwise the workspace's own
+    credentials, then the settings-level Twilio / ESP credentials, then the dev
+    outbox (so a machine without credentials sends nothing).
     """
     override = settings.MESSAGE_PROVIDERS.get(channel)
     if override:
         return import_string(override)()
-    return OutboxProvider()
+    # Imported here: automation.models imports providers.base, so this package
+    # cannot import the model-backed providers when it is first loaded.
+    from automation.providers.email import EmailAccount, EmailProvider
+    from automation.providers.outbox import OutboxProvider
+    from automation.providers.twilio import TwilioCredentials, TwilioProvider
+
+    if channel == "email":
+        account = EmailAccount.for_workspace(workspace_id)
+        return EmailProvider(account) if account else OutboxProvider()
+    if channel in TwilioProvider.channels:
+        credentials = TwilioCredentials.for_workspace(workspace_id)
+        return TwilioProvider(credentials) if credentials else OutboxProvider()
+    raise ValueError(f"Unknown channel {channel!r}.")
 
 
 __all__ = [

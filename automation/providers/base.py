@@ -17,16 +17,20 @@ class ProviderError(Exception):
     transient: ClassVar[bool] = False
 
     def __init__(self, message: str, *, code: str | int | None = None, status: int | None = None,
-                 provider: str = "") -> None:
+                 provider: str = "", outcome_unknown: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
         self.provider = provider
+        # True when the request may have reached the provider (a read timeout):
+        # the message may exist, so the send guard must not send it again.
+        self.outcome_unknown = outcome_unknown
 
     def as_output(self) -> dict[str, Any]:
         return {"provider": self.provider, "error_code": self.code, "http_status": self.status,
-                "error_message": self.message, "transient": self.transient}
+                "error_message": self.message, "transient": self.transient,
+                "outcome_unknown": self.outcome_unknown}
 
 
 class TransientProviderError(ProviderError):
