@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from automation.models import DeadLetter, Execution, OutboxMessage
+from automation.models import DeadLetter, Delivery, Execution, OutboxMessage
 from contacts.models import Contact
 from flows.models import Flow
 from monitoring.models import AlertEvent, AlertRule
@@ -23,6 +23,7 @@ class Tenant:
     outbox: OutboxMessage
     alert_rule: AlertRule
     alert_event: AlertEvent
+    delivery: Delivery
 
 
 def build_tenant(workspace, marker: str) -> Tenant:
@@ -34,7 +35,12 @@ def build_tenant(workspace, marker: str) -> Tenant:
                                     threshold=1, channel="slack", url="https://hooks.slack.example/x")
     event = AlertEvent.objects.create(workspace=workspace, rule=rule, metric=rule.metric, value=7, threshold=1,
                                       channel=rule.channel, fired_at=execution.created_at)
-    return Tenant(marker, contact, flow, execution, letter, make_outbox(workspace, f"{marker}-outbox"), rule, event)
+    delivery = Delivery.objects.create(
+        workspace=workspace, step=execution.steps.first(), channel="sms", provider="twilio",
+        provider_message_id=f"SM-{marker}", idempotency_key=f"delivery-{marker}", to=f"{marker}-phone",
+    )
+    return Tenant(marker, contact, flow, execution, letter, make_outbox(workspace, f"{marker}-outbox"), rule, event,
+                  delivery)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from tests.builders import make_flow
 CHANGELISTS = [
     "contacts_contact", "contacts_workspace", "flows_flow", "automation_execution",
     "automation_deadletter", "automation_outboxmessage", "monitoring_alertrule", "monitoring_alertevent",
+    "automation_delivery",
 ]
 
 
@@ -20,6 +21,7 @@ def objects_of(tenant):
         "contacts_contact": tenant.contact, "flows_flow": tenant.flow, "automation_execution": tenant.execution,
         "automation_deadletter": tenant.dead_letter, "automation_outboxmessage": tenant.outbox,
         "monitoring_alertrule": tenant.alert_rule, "monitoring_alertevent": tenant.alert_event,
+        "automation_delivery": tenant.delivery,
     }
 
 
