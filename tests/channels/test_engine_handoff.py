@@ -1,9 +1,9 @@
 """Channels and the engine together: call outcomes branch flows, inbound messages start them, STOP blocks them."""
 import django_rq
 import pytest
-from rq import SimpleWorker
 
 from automation.models import Delivery, Execution, Step
+from automation.worker import ThreadWorker
 from contacts.models import Contact
 from flows.demo import edge, node
 from flows.models import Flow
@@ -29,7 +29,7 @@ def run_jobs(redis_conn, django_capture_on_commit_callbacks):
             result = action()
         while queue.count:
             with django_capture_on_commit_callbacks(execute=True):
-                SimpleWorker([queue], connection=redis_conn).work(burst=True)
+                ThreadWorker([queue], connection=redis_conn).work(burst=True)  # also on the embedded Redis
         return result
 
     return run
