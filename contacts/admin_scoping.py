@@ -43,6 +43,16 @@ def workspace_roles(request: HttpRequest) -> dict[int, str]:
     return roles
 
 
+def can_write(request: HttpRequest, obj: Any = None) -> bool:
+    """May the user change ``obj`` (admin of its workspace), or, without ``obj``, anything at all?"""
+    if request.user.is_superuser:
+        return True
+    roles = workspace_roles(request)
+    if obj is not None:
+        return roles.get(_workspace_id(obj)) == Membership.Role.ADMIN
+    return Membership.Role.ADMIN in roles.values()
+
+
 def _workspace_id(obj: Any) -> int | None:
     return obj.pk if obj._meta.label == "contacts.Workspace" else getattr(obj, "workspace_id", None)
 
@@ -133,12 +143,7 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
         return writable_for(request, queryset)
 
     def _can_write(self, request: HttpRequest, obj: Any = None) -> bool:
-        if request.user.is_superuser:
-            return True
-        roles = workspace_roles(request)
-        if obj is not None:
-            return roles.get(_workspace_id(obj)) == Membership.Role.ADMIN
-        return Membership.Role.ADMIN in roles.values()
+        return can_write(request, obj)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         user = request.user
@@ -168,12 +173,7 @@ class ScopedInlineMixin:
         return request.user.is_staff and (request.user.is_superuser or bool(workspace_roles(request)))
 
     def _parent_writable(self, request: HttpRequest, obj: Any) -> bool:
-        if request.user.is_superuser:
-            return True
-        roles = workspace_roles(request)
-        if obj is None:
-            return Membership.Role.ADMIN in roles.values()
-        return roles.get(_workspace_id(obj)) == Membership.Role.ADMIN
+        return can_write(request, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._parent_writable(request, obj)
