@@ -33,6 +33,8 @@ class PrettyJSONField(forms.JSONField):
     def prepare_value(self, value: Any) -> str:
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value
+        if value is None:  # a field left empty: show it empty again, not "null"
+            return ""
         return json.dumps(value, indent=2, ensure_ascii=False)
 
 

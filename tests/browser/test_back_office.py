@@ -29,6 +29,7 @@ def test_create_invalid_flow_see_error_fix_and_activate(page, live_server, login
     assert page.get_attribute("#node-sms", "class").split()[-1] == "node-error"
     assert "sms" in page.inner_text("#graph-errors")
     assert not Flow.objects.filter(name="Welcome from the browser").exists()
+    screenshot("flow-change-page-errors")
 
     page.fill("#id_graph", json.dumps(welcome_graph(), indent=2))
     page.click("input[name=_activate]")
