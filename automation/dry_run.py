@@ -131,9 +131,10 @@ def _contact_from_data(flow: Flow, data: dict[str, Any] | None) -> Contact:
     if unknown:
         raise ValidationError({"contact": f"Unknown field(s): {', '.join(sorted(unknown))}."})
     contact = Contact(workspace_id=flow.workspace_id, **data)
-    contact.clean()
     try:
+        contact.clean()
         contact.clean_fields(exclude=["workspace"])
     except ValidationError as exc:
-        raise ValidationError({"contact": exc.message_dict}) from exc
+        problems = [f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items()]
+        raise ValidationError({"contact": problems}) from exc
     return contact

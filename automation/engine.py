@@ -57,7 +57,7 @@ def run_step(step_id: int) -> str:
         publish(step)
     result = execute(executor, ctx)
     with transaction.atomic():
-        return _record(step, ctx, result, timezone.now(), claimed=True)
+        return _record(step, ctx, result, timezone.now(), claim=ctx.attempt)
 
 
 def complete_waiting_step(step_id: int, *, outcome: str, output: dict[str, Any] | None = None) -> Step:
@@ -174,7 +174,12 @@ def _finish(step: Step, status: str, now: datetime) -> None:
         step.duration_ms = max(int((now - step.started_at).total_seconds() * 1000), 0)
 
 
-def _record(step: Step, ctx: NodeContext, result: NodeResult, now: datetime, *, claimed: bool = False) -> str:
+def _record(step: Step, ctx: NodeContext, result: NodeResult, now: datetime, *, claim: int | None = None) -> str:
+    """Write the outcome, create and enqueue the next steps, update the execution.
+
+    ``claim`` is the attempt number of a claimed (``running``) step: the outcome is
+    written only if the step still carries that claim.
+    """
     if result.output:
         step.output = result.output
     if result.input:
@@ -196,7 +201,7 @@ def _record(step: Step, ctx: NodeContext, result: NodeResult, now: datetime, *, 
     else:
         next_nodes, dead = _failure(step, ctx, result, now)
 
-    if not _save(step, now, claimed=claimed):
+    if not _save(step, now, claim=claim):
         return "step changed while it ran"
     publish(step)
     if step.status in Step.OPEN_STATUSES and step.next_run_at:
@@ -227,11 +232,11 @@ def _failure(step: Step, ctx: NodeContext, result: NodeResult, now: datetime) ->
     return [], True
 
 
-def _save(step: Step, now: datetime, *, claimed: bool) -> bool:
+def _save(step: Step, now: datetime, *, claim: int | None) -> bool:
     """Write the step; a claimed step only while the claim holds (not cancelled, not re-claimed)."""
     rows = Step.objects.filter(pk=step.pk)
-    if claimed:
-        rows = rows.filter(status=Status.RUNNING, attempt=step.attempt)
+    if claim is not None:
+        rows = rows.filter(status=Status.RUNNING, attempt=claim)
     updated = rows.update(
         status=step.status, attempt=step.attempt, started_at=step.started_at, completed_at=step.completed_at,
         duration_ms=step.duration_ms, input=step.input, output=step.output, outcome=step.outcome,

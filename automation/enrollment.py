@@ -129,6 +129,8 @@ def start_steps(executions: list[Execution], trigger_id: str) -> list[Step]:
         for e in executions
     ]
     Step.objects.bulk_create(steps)
+    for step in steps:
+        publish(step)
     queueing.enqueue_steps((step.pk, step.job_id) for step in steps)
     return steps
 

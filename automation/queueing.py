@@ -5,17 +5,24 @@ database, so a job that runs late, twice, or after Redis lost it (and the
 reconciler re-enqueued it) acts on the current state. Each enqueue gets a
 fresh job id, written on the step in the same transaction that creates or
 reschedules it, so the reconciler can ask Redis whether that job still exists.
+
+Redis being unreachable never fails the caller: the rows are committed, and the
+reconciler enqueues their steps once Redis is back.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
 import django_rq
 from django.conf import settings
 from django.db import transaction
+from redis.exceptions import RedisError
 from rq import Queue
+
+logger = logging.getLogger(__name__)
 
 RUN_STEP = "automation.engine.run_step"
 
@@ -38,9 +45,19 @@ def enqueue_steps(steps: Iterable[tuple[int, str]]) -> None:
         queue = get_queue()
         queue.enqueue_many([Queue.prepare_data(RUN_STEP, args=(step_id,), job_id=job_id) for step_id, job_id in pairs])
 
-    transaction.on_commit(push)
+    transaction.on_commit(_tolerant(push, len(pairs)))
 
 
 def schedule_step(step_id: int, job_id: str, at: datetime) -> None:
     """Enqueue the step's job at ``at`` with RQ's scheduler, once the transaction commits."""
-    transaction.on_commit(lambda: get_queue().enqueue_at(at, RUN_STEP, step_id, job_id=job_id))
+    transaction.on_commit(_tolerant(lambda: get_queue().enqueue_at(at, RUN_STEP, step_id, job_id=job_id), 1))
+
+
+def _tolerant(push: Callable[[], object], count: int) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            push()
+        except RedisError as exc:
+            logger.warning("Could not enqueue %s step job(s) (%s); the reconciler will enqueue them.", count, exc)
+
+    return run

@@ -9,7 +9,9 @@ Run every minute (periodic job) and by ``manage.py reconcile``. It re-enqueues
   than ``ENGINE_OVERDUE_GRACE`` and whose job is not queued or running (a lost
   job, a flushed Redis, a scheduler that was down);
 
-and completes live executions that have no open step left (two parallel branches
+hands calls whose final status arrived before their step started waiting to
+the engine (the callback found nothing to resume then), and completes live
+executions that have no open step left (two parallel branches
 ending at the same moment can each miss the other's end). Re-enqueuing is always
 safe: a step's job does nothing unless the step is due.
 """
@@ -38,6 +40,7 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
     return {
         "stalled": _recover_stalled(now),
         "overdue": _requeue_overdue(now),
+        "calls": _resume_answered_calls(),
         "finalized": _finalize_idle_executions(now),
     }
 
@@ -73,6 +76,21 @@ def _requeue_overdue(now: datetime) -> int:
     Step.objects.bulk_update(lost, ["job_id"])
     queueing.enqueue_steps((step.pk, step.job_id) for step in lost)
     return len(lost)
+
+
+def _resume_answered_calls() -> int:
+    from automation.engine import complete_waiting_step
+    from automation.models import Delivery
+
+    final = [status for status, rank in Delivery.CALL_RANKS.items() if rank >= Delivery.FINAL_RANK]
+    finished_calls = Delivery.objects.filter(step=OuterRef("pk"), channel="voice", status__in=final)
+    waiting = Step.objects.filter(status=Step.Status.WAITING, node_type="voice_call").filter(Exists(finished_calls))
+    resumed = 0
+    for step_id, outcome in waiting.values_list("pk", "deliveries__status")[:BATCH]:
+        if outcome in final:
+            complete_waiting_step(step_id, outcome=outcome)
+            resumed += 1
+    return resumed
 
 
 def _job_alive(job_id: str) -> bool:

@@ -19,8 +19,8 @@ def get_provider(channel: str, workspace_id: int) -> Provider:
 
     ``settings.MESSAGE_PROVIDERS`` may name a Provider class per channel (a plug-in
     provider, or a stand-in of an outside service); otherwise the workspace's own
-    credentials, then the settings-level Twilio / ESP credentials, then the dev
-    outbox (so a machine without credentials sends nothing).
+    credentials first, then the settings-level Twilio / ESP credentials, then the
+    dev outbox (so a machine without credentials sends nothing).
     """
     override = settings.MESSAGE_PROVIDERS.get(channel)
     if override:

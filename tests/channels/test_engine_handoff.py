@@ -2,6 +2,7 @@
 import django_rq
 import pytest
 
+from automation import services
 from automation.models import Delivery, Execution, Step
 from automation.worker import ThreadWorker
 from contacts.models import Contact
@@ -9,7 +10,6 @@ from flows.demo import edge, node
 from flows.models import Flow
 from tests.fakes import signed_twilio_post
 
-services = pytest.importorskip("automation.services", reason="needs the engine branch")
 
 PHONE = "+15551234567"
 
@@ -29,7 +29,7 @@ def run_jobs(redis_conn, django_capture_on_commit_callbacks):
             result = action()
         while queue.count:
             with django_capture_on_commit_callbacks(execute=True):
-                ThreadWorker([queue], connection=redis_conn).work(burst=True)  # also on the embedded Redis
+                ThreadWorker([queue], connection=redis_conn).work(burst=True)
         return result
 
     return run
@@ -72,6 +72,26 @@ def test_call_outcome_from_twilio_branches_the_flow(client, fake_twilio, call_fl
     assert step.output["call_sid"] == delivery.provider_message_id
     assert step.output["duration_seconds"] == 31
     assert [m.form["Body"] for m in fake_twilio.messages] == ["Thanks for talking, Ada"]
+
+
+def test_call_status_arriving_before_the_step_waits_is_resumed_by_the_reconciler(
+    client, fake_twilio, call_flow, contact, run_jobs
+):
+    run_jobs(lambda: services.send_flow(call_flow, [contact.pk]))
+    step = Step.objects.get(node_id="call")
+    delivery = Delivery.objects.get(step=step)
+    # The race: the final status is reported while the worker has not yet marked the step waiting.
+    Step.objects.filter(pk=step.pk).update(status="running")
+    path = f"/webhooks/twilio/{delivery.workspace_id}/calls/status/?key={delivery.idempotency_key}"
+    report = {"CallSid": delivery.provider_message_id, "CallStatus": "busy"}
+    run_jobs(lambda: signed_twilio_post(client, path, report))
+    Step.objects.filter(pk=step.pk).update(status="waiting")
+    assert fake_twilio.messages == []
+
+    assert run_jobs(lambda: services.reconcile())["calls"] == 1
+    step.refresh_from_db()
+    assert (step.status, step.outcome) == ("success", "busy")
+    assert run_jobs(lambda: services.reconcile())["calls"] == 0
 
 
 def test_stop_then_a_flow_send_is_skipped_and_start_reenables(client, fake_twilio, workspace, contact, run_jobs):

@@ -1,10 +1,13 @@
 """Engine fixtures: flows, contacts, a real RQ worker in burst mode, provider stand-ins."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any, Callable
 
 import pytest
+from rq.registry import ScheduledJobRegistry
+from rq.scheduler import RQScheduler
 
 from automation.queueing import get_queue
 from automation.worker import ThreadWorker
@@ -66,6 +69,26 @@ def run_jobs(redis_conn) -> Callable[[], int]:
         return worker.successful_job_count
 
     return run
+
+
+@pytest.fixture
+def release_scheduled_jobs(redis_conn) -> Callable[[], list[str]]:
+    """Move time for RQ: make every scheduled job due, and let RQ's scheduler enqueue them."""
+
+    def release() -> list[str]:
+        queue = get_queue()
+        registry = ScheduledJobRegistry(queue=queue)
+        job_ids = registry.get_job_ids()
+        past = int(time.time()) - 1
+        if job_ids:
+            registry.connection.zadd(registry.key, {job_id: past for job_id in job_ids})
+        scheduler = RQScheduler([queue], connection=queue.connection)
+        scheduler.acquire_locks()
+        scheduler.enqueue_scheduled_jobs()
+        scheduler.release_locks()
+        return job_ids
+
+    return release
 
 
 @pytest.fixture

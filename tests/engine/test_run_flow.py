@@ -1,12 +1,10 @@
 """Flows run end to end on a real RQ worker: steps, delays on RQ's scheduler, conditions, branches."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 from rq.registry import ScheduledJobRegistry
-from rq.scheduler import RQScheduler
 
 from automation import services
 from automation.models import Execution, OutboxMessage, Step
@@ -33,19 +31,8 @@ def sms_delay_condition_email() -> dict:
     }
 
 
-def release_scheduled_jobs() -> None:
-    """Move time for RQ: make every scheduled job due, then let RQ's scheduler enqueue them."""
-    queue = get_queue()
-    registry = ScheduledJobRegistry(queue=queue)
-    past = int(time.time()) - 1
-    registry.connection.zadd(registry.key, {job_id: past for job_id in registry.get_job_ids()})
-    scheduler = RQScheduler([queue], connection=queue.connection)
-    scheduler.acquire_locks()
-    scheduler.enqueue_scheduled_jobs()
-    scheduler.release_locks()
-
-
-def test_sms_delay_condition_email_completes_with_the_right_steps(make_flow, make_contact, run_jobs):
+def test_sms_delay_condition_email_completes_with_the_right_steps(make_flow, make_contact, run_jobs,
+                                                                  release_scheduled_jobs):
     flow = make_flow(sms_delay_condition_email())
     contact = make_contact(first_name="Vera", tags=["vip"])
 
@@ -104,3 +91,21 @@ def test_condition_false_branch_and_parallel_branches_complete(make_flow, make_c
     assert sorted(execution.steps.values_list("node_id", flat=True)) == ["sms", "start", "vip", "wa"]
     assert execution.steps.get(node_id="vip").output == {"result": False}
     assert sorted(OutboxMessage.objects.values_list("channel", flat=True)) == ["sms", "whatsapp"]
+
+
+def test_a_contact_opted_out_of_one_channel_enters_and_only_that_send_is_skipped(make_flow, make_contact, run_jobs):
+    graph = {
+        "nodes": [node("start", "trigger", 0, 0), node("sms", "send_sms", 0, 100, body="Hi"),
+                  node("email", "send_email", 0, 200, subject="Hi", text="Hi")],
+        "edges": [edge("start", "sms"), edge("sms", "email")],
+    }
+    flow = make_flow(graph)
+    result = services.send_flow(flow, [make_contact(opted_out_sms=True).pk])
+    assert result.skipped == []
+    run_jobs()
+
+    execution = Execution.objects.get(pk=result.enrolled[0].pk)
+    assert execution.status == Execution.Status.COMPLETED
+    sms = execution.steps.get(node_id="sms")
+    assert (sms.status, sms.skip_reason, sms.sent_at) == (Step.Status.SKIPPED, "opted_out_sms", None)
+    assert list(OutboxMessage.objects.values_list("channel", flat=True)) == ["email"]
