@@ -6,6 +6,7 @@ changes nothing.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,6 +58,8 @@ def emit_event(
         raise ValidationError({"type": "An event type looks like 'chat.message_received'."})
     if not isinstance(data, dict):
         raise ValidationError({"data": "Event data must be a JSON object."})
+    check_storable(data, "data")
+    check_storable(idempotency_key or "", "idempotency_key")
     if contact.workspace_id != workspace_id:
         raise ValidationError({"contact": "The contact belongs to another workspace."})
     key = (idempotency_key or "")[:200]
@@ -77,6 +80,16 @@ def emit_event(
         return list(previous)
 
 
+def check_storable(value: Any, field: str) -> None:
+    """Refuse what PostgreSQL cannot store as JSON or text (NaN / Infinity, NUL characters), before any write."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        raise ValidationError({field: "Must be JSON with finite numbers only."}) from None
+    if "\\u0000" in text:
+        raise ValidationError({field: "Must not contain NUL characters."})
+
+
 def trigger_webhook_flow(flow: Flow, payload: dict[str, Any]) -> EnrollmentResult:
     """Start a webhook-triggered flow for the contact the payload names.
 
@@ -91,6 +104,7 @@ def trigger_webhook_flow(flow: Flow, payload: dict[str, Any]) -> EnrollmentResul
     data = payload.get("data", {})
     if not isinstance(data, dict):
         raise ValidationError({"data": "Must be a JSON object."})
+    check_storable(payload, "payload")
     with transaction.atomic():
         contact = _webhook_contact(flow, payload)
         if not matches(flow, contact, data):

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 import pytest
@@ -49,6 +49,7 @@ class RecordedRequest:
     json: Any
     headers: dict[str, str]
     response: dict[str, Any] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.monotonic)
 
 
 class FakeProvider:
@@ -58,9 +59,20 @@ class FakeProvider:
         self.server = server
         self.requests: list[RecordedRequest] = []
         self._failures: list[Failure] = []
+        self._failures_by_recipient: dict[str, list[Failure]] = {}
+        # Called with each request before it is answered (a test's way to break things at that moment).
+        self.before_answer: Callable[[RecordedRequest], None] | None = None
 
     def fail_next(self, status: int, body: dict[str, Any] | None = None, *, times: int = 1) -> None:
         self._failures += [Failure(status, body or {})] * times
+
+    def fail_for(self, recipient: str, *failures: Failure) -> None:
+        """Answer requests to ``recipient`` with ``failures`` in turn (a stalled one when ``delay`` is set)."""
+        self._failures_by_recipient.setdefault(recipient, []).extend(failures)
+
+    def accepted(self) -> list[RecordedRequest]:
+        """The requests the provider answered with success (what it sent)."""
+        return [r for r in self.requests if r.response.get("sid") or r.response.get("MessageID")]
 
     def stall_next(self, seconds: float) -> None:
         """Answer the next request only after ``seconds`` (longer than the client's timeout: no answer)."""
@@ -69,8 +81,11 @@ class FakeProvider:
     def _handle(self, request: Request, answer: Any) -> Response:
         recorded = RecordedRequest(request.path, request.form, request.get_json(silent=True), dict(request.headers))
         self.requests.append(recorded)
-        if self._failures:
-            failure = self._failures.pop(0)
+        if self.before_answer:
+            self.before_answer(recorded)
+        planned = self._failures_by_recipient.get(request.form.get("To", ""))
+        if planned or self._failures:
+            failure = planned.pop(0) if planned else self._failures.pop(0)
             if failure.delay:
                 time.sleep(failure.delay)
             else:
@@ -157,6 +172,12 @@ def signed_twilio_post(client: Any, path: str, params: dict[str, str], *, token:
         signature = RequestValidator(token).compute_signature(url, params)
     return client.post(path, data=urlencode(params), content_type="application/x-www-form-urlencoded",
                        HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def twilio_env(base_url: str) -> dict[str, str]:
+    """Environment of a worker process whose real Twilio SDK talks to the fake Twilio at ``base_url``."""
+    return {"TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": TWILIO_FROM, "TWILIO_API_BASE_URL": base_url, "PUBLIC_BASE_URL": PUBLIC_BASE_URL}
 
 
 @pytest.fixture
