@@ -8,6 +8,7 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
+        from automation import live  # noqa: F401  (connects the WebSocket push to the status signals)
         from automation import triggers  # noqa: F401  (connects the contact_created trigger)
         from automation.tracking import on_tracking
 

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.api.limits.BodySizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -209,16 +210,37 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # JSON bodies only (the CSV import takes multipart): one shape of input, one shape of errors.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
+    # Scoped throttles apply to views that name a ``throttle_scope`` (auth, send, events).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("API_THROTTLE_AUTH", "20/min"),
+        "send": env("API_THROTTLE_SEND", "60/min"),
+        "events": env("API_THROTTLE_EVENTS", "600/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Largest JSON body the API accepts (413 above it); the CSV import has its own limit.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+CONTACT_IMPORT_MAX_BYTES = env_int("CONTACT_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flow automation back office API",
     "DESCRIPTION": "Workspaces, contacts, flows, executions, events, dead letters, alerts and analytics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "FlowStatusEnum": "flows.models.Flow.Status",
+        "ExecutionStatusEnum": "automation.models.Execution.Status",
+        "StepStatusEnum": "automation.models.Step.Status",
+        "DeadLetterStatusEnum": "automation.models.DeadLetter.Status",
+    },
 }
 
 # --- Messaging providers -----------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/monitoring/dashboard/", include("monitoring.urls")),
     path("admin/", admin.site.urls),
+    path("", include("config.api.urls")),
     path("health/", health, name="health"),
     path("webhooks/", include("automation.urls")),
     path("", include("django_prometheus.urls")),

@@ -19,7 +19,7 @@ def test_killed_workers_lose_and_duplicate_nothing(client, workspace, fake_twili
     kills = 0
     for kill_after in (40, 100, 160):
         [process] = workers(1)
-        wait_for(lambda: len(fake_twilio.requests) >= kill_after, timeout=60, what=f"{kill_after} sends")
+        wait_for(lambda: len(fake_twilio.requests) >= kill_after, timeout=240, what=f"{kill_after} sends")
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         kills += 1

@@ -1,0 +1,1 @@
+"""REST API of running flows: executions, steps, dead letters, events, sends, analytics."""

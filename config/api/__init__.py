@@ -1,0 +1,1 @@
+"""Cross-cutting pieces of the REST API: workspace scoping, roles, errors, limits, auth, URLs."""

@@ -1,0 +1,1 @@
+"""REST API of flow definitions: CRUD with graph validation, lifecycle, priorities."""
