@@ -1,14 +1,12 @@
 """Admin of the channel side: provider accounts (secrets write-only), deliveries, inbound messages, the outbox."""
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 
 from automation.models import Delivery, InboundMessage, OutboxMessage, ProviderAccount
-from contacts.admin_scoping import WorkspaceScopedAdmin
+from contacts.admin_html import admin_link, badge
+from contacts.admin_scoping import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 
 
 class ProviderAccountForm(forms.ModelForm):
@@ -40,34 +38,44 @@ class ProviderAccountAdmin(WorkspaceScopedAdmin):
     readonly_fields = ["masked_secret"]
 
 
-class ReadOnlyAdmin(WorkspaceScopedAdmin):
-    """Rows written by providers and their webhooks only."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "channel", "provider", "to", "status", "error_code", "created_at", "status_changed_at"]
-    list_filter = ["status", "channel", "provider"]
+class DeliveryAdmin(ReadOnlyScopedAdmin):
+    list_display = ["id", "channel", "provider", "to", "status_badge", "error_code", "step_link", "created_at",
+                    "status_changed_at"]
+    list_filter = ["status", "channel", "provider", "workspace"]
+    list_select_related = ["step__execution"]
     search_fields = ["provider_message_id", "to"]
     date_hierarchy = "created_at"
 
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Delivery) -> str:
+        return badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="execution")
+    def step_link(self, obj: Delivery) -> str:
+        return admin_link(obj.step.execution, f"Execution {obj.step.execution_id}") if obj.step else "-"
+
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyAdmin):
+class InboundMessageAdmin(ReadOnlyScopedAdmin):
     list_display = ["id", "channel", "from_address", "contact", "keyword", "body", "received_at"]
-    list_filter = ["channel", "keyword"]
+    list_filter = ["channel", "keyword", "workspace"]
     list_select_related = ["contact"]
     search_fields = ["from_address", "body"]
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["id", "channel", "to", "subject", "body", "created_at"]
-    list_filter = ["channel"]
-    search_fields = ["to", "subject", "body"]
+class OutboxMessageAdmin(ReadOnlyScopedAdmin):
+    """What the dev outbox provider "sent" instead of calling Twilio or an ESP."""
+
+    list_display = ["created_at", "channel", "to", "preview", "provider_message_id", "workspace"]
+    list_filter = ["channel", "workspace"]
+    search_fields = ["to", "subject", "body", "provider_message_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["workspace", "channel", "to", "from_address", "subject", "body", "html", "media_urls",
+                       "twiml", "idempotency_key", "provider_message_id", "step", "created_at"]
+
+    @admin.display(description="message")
+    def preview(self, obj: OutboxMessage) -> str:
+        text = obj.subject or obj.body or obj.twiml
+        return text if len(text) <= 70 else text[:69] + "\u2026"

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from automation.reconciler import reconcile
 from automation.triggers import run_schedules
+from monitoring.alerts import evaluate_alerts_job
 
 
 def reconcile_job() -> dict[str, int]:
@@ -21,4 +22,6 @@ def schedule_triggers_job() -> dict[str, Any]:
 
 
 # (function, interval in seconds)
-PERIODIC_JOBS: list[tuple[Callable[[], Any], int]] = [(reconcile_job, 60), (schedule_triggers_job, 60)]
+PERIODIC_JOBS: list[tuple[Callable[[], Any], int]] = [
+    (reconcile_job, 60), (schedule_triggers_job, 60), (evaluate_alerts_job, 60),
+]

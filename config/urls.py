@@ -20,6 +20,7 @@ health = HealthCheckView.as_view(
 
 urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
+    path("admin/monitoring/dashboard/", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("", include("config.api.urls")),
     path("health/", health, name="health"),

@@ -30,7 +30,12 @@ class FlowInvalid(ValidationError):
     def __init__(self, graph_errors: list[GraphError], field_errors: dict[str, str]) -> None:
         self.graph_errors = graph_errors
         self.field_errors = field_errors
-        messages: dict[str, list[str]] = {key: [value] for key, value in field_errors.items()}
+        # Keys are model field names (``trigger_config``, not ``trigger_config.cron``) so that
+        # model forms, the admin's among them, can put each message on its field.
+        messages: dict[str, list[str]] = {}
+        for key, value in field_errors.items():
+            root, _, rest = key.partition(".")
+            messages.setdefault(root, []).append(f"{rest}: {value}" if rest else value)
         if graph_errors:
             messages["graph"] = [
                 f"{e.node_id + ': ' if e.node_id else ''}{e.field}: {e.message}" for e in graph_errors

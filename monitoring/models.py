@@ -1,0 +1,108 @@
+"""Alert rules on execution metrics, and the history of the alerts they fired."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+
+from contacts.tenancy import WorkspaceScopedModel, WorkspaceScopedQuerySet
+
+
+class AlertRule(WorkspaceScopedModel):
+    class Metric(models.TextChoices):
+        ERROR_RATE = "error_rate", "Error rate (% of finished executions that failed)"
+        FAILED_COUNT = "failed_count", "Failed executions (count)"
+        AVG_DURATION = "avg_duration", "Average duration (seconds)"
+        DEAD_LETTER_COUNT = "dead_letter_count", "New dead letters (count)"
+        STALLED_EXECUTIONS = "stalled_executions", "Stalled executions (count)"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        WEBHOOK = "webhook", "Webhook (JSON POST)"
+        SLACK = "slack", "Slack incoming webhook"
+
+    workspace = models.ForeignKey("contacts.Workspace", on_delete=models.CASCADE, related_name="alert_rules")
+    name = models.CharField(max_length=200)
+    flow = models.ForeignKey(
+        "flows.Flow", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules",
+        help_text="Only this flow's executions; empty for every flow of the workspace.",
+    )
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    threshold = models.FloatField(help_text="The rule fires when the metric goes above this value.")
+    window = models.DurationField(
+        default=timedelta(minutes=15),
+        help_text="Period the metric is computed over (for stalled executions: how long without progress).",
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    recipients = models.TextField(blank=True, help_text="Email addresses, comma separated (email channel).")
+    url = models.URLField(blank=True, max_length=500, help_text="Webhook or Slack incoming-webhook URL.")
+    cooldown = models.DurationField(
+        default=timedelta(hours=1), help_text="After firing, the rule stays quiet for this long."
+    )
+    enabled = models.BooleanField(default=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_value = models.FloatField(null=True, blank=True, editable=False)
+    last_evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["workspace", "name"]
+        indexes = [models.Index(fields=["enabled", "workspace"], name="alertrule_enabled_ws")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [address.strip() for address in self.recipients.split(",") if address.strip()]
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.channel == self.Channel.EMAIL:
+            if not self.recipient_list:
+                errors["recipients"] = "An email alert needs at least one recipient."
+            for address in self.recipient_list:
+                try:
+                    validate_email(address)
+                except ValidationError:
+                    errors["recipients"] = f"'{address}' is not an email address."
+        elif not self.url:
+            errors["url"] = f"A {self.get_channel_display()} alert needs a URL."
+        if self.window is not None and self.window <= timedelta(0):
+            errors["window"] = "The window must be positive."
+        if self.cooldown is not None and self.cooldown < timedelta(0):
+            errors["cooldown"] = "The cooldown must not be negative."
+        if self.flow_id and self.workspace_id and self.flow.workspace_id != self.workspace_id:
+            errors["flow"] = "This flow belongs to another workspace."
+        if errors:
+            raise ValidationError(errors)
+
+    def in_cooldown(self, now) -> bool:
+        return self.last_fired_at is not None and now - self.last_fired_at < self.cooldown
+
+
+class AlertEvent(WorkspaceScopedModel):
+    """One firing of a rule, with the value that crossed the threshold and how the notification went."""
+
+    workspace = models.ForeignKey("contacts.Workspace", on_delete=models.CASCADE, related_name="alert_events")
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
+    metric = models.CharField(max_length=20, choices=AlertRule.Metric.choices)
+    value = models.FloatField()
+    threshold = models.FloatField()
+    channel = models.CharField(max_length=10, choices=AlertRule.Channel.choices)
+    fired_at = models.DateTimeField(db_index=True)
+    notified = models.BooleanField(default=False)
+    notify_error = models.TextField(blank=True)
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-fired_at"], name="alertevent_ws_fired")]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.value:g} > {self.threshold:g}"
