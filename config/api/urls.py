@@ -16,6 +16,7 @@ from automation.api.views import (
 from config.api.auth import TokenView
 from contacts.api.views import ContactViewSet, WorkspaceViewSet
 from flows.api.views import FlowPrioritiesView, FlowViewSet
+from monitoring.api.views import AlertEventListView, AlertRuleViewSet
 
 root = SimpleRouter(use_regex_path=False)
 root.register("workspaces", WorkspaceViewSet, basename="workspace")
@@ -25,6 +26,7 @@ scoped.register("contacts", ContactViewSet, basename="contact")
 scoped.register("flows", FlowViewSet, basename="flow")
 scoped.register("executions", ExecutionViewSet, basename="execution")
 scoped.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
+scoped.register("alerts", AlertRuleViewSet, basename="alert")
 
 workspace_urls = [
     path("executions/export.csv", ExecutionExportView.as_view(), name="execution-export"),
@@ -37,6 +39,7 @@ workspace_urls = [
     path("flows/<int:pk>/stats/", FlowStatsView.as_view(), name="flow-stats"),
     path("analytics/overview/", AnalyticsOverviewView.as_view(), name="analytics-overview"),
     path("analytics/flows/<int:pk>/", FlowAnalyticsView.as_view(), name="analytics-flow"),
+    path("alerts/events/", AlertEventListView.as_view(), name="alert-events"),
     *scoped.urls,
 ]
 

@@ -12,6 +12,7 @@ import pytest
 from automation.models import DeadLetter, Execution, Step
 from contacts.models import Contact, Workspace
 from flows.models import Flow
+from monitoring.models import AlertRule
 from tests.api.conftest import make_contact, make_dead_letter, make_execution, make_flow
 
 ENDPOINTS = [
@@ -52,6 +53,13 @@ ENDPOINTS = [
     ("delete", "workspaces/{ws}/dead-letters/{dead_letter}/", None),
     ("get", "workspaces/{ws}/analytics/overview/", None),
     ("get", "workspaces/{ws}/analytics/flows/{flow}/", None),
+    ("get", "workspaces/{ws}/alerts/", None),
+    ("post", "workspaces/{ws}/alerts/", {"name": "N", "metric": "failed_count", "threshold": 1, "channel": "webhook",
+                                         "url": "https://hooks.example.com/x", "flow": "{flow}"}),
+    ("get", "workspaces/{ws}/alerts/{alert}/", None),
+    ("patch", "workspaces/{ws}/alerts/{alert}/", {"threshold": 5}),
+    ("delete", "workspaces/{ws}/alerts/{alert}/", None),
+    ("get", "workspaces/{ws}/alerts/events/", None),
 ]
 WRITES = [row for row in ENDPOINTS if row[0] != "get"]
 WITH_OBJECT_IDS = [row for row in ENDPOINTS if "{" in row[1].replace("{ws}", "") or "'{" in str(row[2])]
@@ -64,8 +72,10 @@ def seed(workspace: Workspace, offset: int) -> dict[str, int]:
     contact = make_contact(workspace, offset)
     execution = make_execution(flow, contact, status=Execution.Status.FAILED, steps=[("start", "trigger", "success")])
     dead_letter = make_dead_letter(execution)
+    alert = AlertRule.objects.create(workspace=workspace, name=f"Alert {offset}", metric="failed_count",
+                                     threshold=3, channel="webhook", url="https://hooks.example.com/a")
     return {"ws": workspace.pk, "contact": contact.pk, "flow": flow.pk, "execution": execution.pk,
-            "dead_letter": dead_letter.pk}
+            "dead_letter": dead_letter.pk, "alert": alert.pk}
 
 
 def snapshot() -> dict[str, list]:
@@ -77,6 +87,7 @@ def snapshot() -> dict[str, list]:
         "executions": list(Execution.objects.order_by("pk").values_list("pk", "status", "updated_at")),
         "steps": list(Step.objects.order_by("pk").values_list("pk", "status", "updated_at")),
         "dead_letters": list(DeadLetter.objects.order_by("pk").values_list("pk", "status")),
+        "alerts": list(AlertRule.objects.order_by("pk").values_list("pk", "name", "threshold", "flow_id")),
     }
 
 
@@ -132,7 +143,7 @@ def test_read_only_member_cannot_write(member_api, tenants, method, template, bo
 
 @pytest.mark.parametrize("method,template,body", ENDPOINTS, ids=[f"{m} {t}" for m, t, _ in ENDPOINTS])
 def test_anonymous_is_401(client, db, method, template, body):
-    ids = {"ws": 1, "contact": 1, "flow": 1, "execution": 1, "dead_letter": 1}
+    ids = {"ws": 1, "contact": 1, "flow": 1, "execution": 1, "dead_letter": 1, "alert": 1}
     response = getattr(client, method)("/api/v1/" + template.format(**ids))
     assert response.status_code == 401
     assert response.json() == {"detail": "Authentication credentials were not provided."}
