@@ -11,14 +11,18 @@ reconciler enqueues their steps once Redis is back.
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from functools import lru_cache
 from datetime import datetime
 from typing import Callable, Iterable
 
 import django_rq
 from django.conf import settings
 from django.db import transaction
+from django_rq.connection_utils import get_redis_connection
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
@@ -32,7 +36,18 @@ def new_job_id() -> str:
 
 
 def get_queue() -> Queue:
-    return django_rq.get_queue(settings.ENGINE_QUEUE)
+    """The engine's queue on a Redis client kept for as long as its settings hold.
+
+    ``django_rq.get_queue`` builds a new client (and connection pool) each time,
+    so every step would open a fresh TCP connection to enqueue its successors.
+    """
+    config = settings.RQ_QUEUES[settings.ENGINE_QUEUE]
+    return django_rq.get_queue(settings.ENGINE_QUEUE, connection=_connection(json.dumps(config, sort_keys=True)))
+
+
+@lru_cache(maxsize=8)
+def _connection(config: str) -> Redis:
+    return get_redis_connection(json.loads(config))
 
 
 def enqueue_steps(steps: Iterable[tuple[int, str]]) -> None:
