@@ -11,10 +11,8 @@ reconciler enqueues their steps once Redis is back.
 """
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from functools import lru_cache
 from datetime import datetime
 from typing import Callable, Iterable
 
@@ -42,12 +40,14 @@ def get_queue() -> Queue:
     so every step would open a fresh TCP connection to enqueue its successors.
     """
     config = settings.RQ_QUEUES[settings.ENGINE_QUEUE]
-    return django_rq.get_queue(settings.ENGINE_QUEUE, connection=_connection(json.dumps(config, sort_keys=True)))
+    key = repr(sorted(config.items()))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = get_redis_connection(config)
+    return django_rq.get_queue(settings.ENGINE_QUEUE, connection=client)
 
 
-@lru_cache(maxsize=8)
-def _connection(config: str) -> Redis:
-    return get_redis_connection(json.loads(config))
+_clients: dict[str, Redis] = {}
 
 
 def enqueue_steps(steps: Iterable[tuple[int, str]]) -> None:
