@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from automation import queueing
 from automation.models import Execution, Step
-from automation.status import publish
+from automation.status import publish_all
 from contacts.models import Contact
 from flows.graph import Graph
 from flows.models import Flow, FlowVersion
@@ -116,8 +116,7 @@ def enroll(
             executions.append(execution)
         Execution.objects.bulk_create(executions)
         start_steps(result.enrolled, trigger["id"])
-        for execution in executions:
-            publish(execution)
+        publish_all(executions)
     return result
 
 
@@ -129,8 +128,7 @@ def start_steps(executions: list[Execution], trigger_id: str) -> list[Step]:
         for e in executions
     ]
     Step.objects.bulk_create(steps)
-    for step in steps:
-        publish(step)
+    publish_all(steps)
     queueing.enqueue_steps((step.pk, step.job_id) for step in steps)
     return steps
 

@@ -19,6 +19,8 @@ from typing import Callable, Iterable
 import django_rq
 from django.conf import settings
 from django.db import transaction
+from django_rq.connection_utils import get_redis_connection
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
@@ -32,7 +34,20 @@ def new_job_id() -> str:
 
 
 def get_queue() -> Queue:
-    return django_rq.get_queue(settings.ENGINE_QUEUE)
+    """The engine's queue on a Redis client kept for as long as its settings hold.
+
+    ``django_rq.get_queue`` builds a new client (and connection pool) each time,
+    so every step would open a fresh TCP connection to enqueue its successors.
+    """
+    config = settings.RQ_QUEUES[settings.ENGINE_QUEUE]
+    key = repr(sorted(config.items()))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = get_redis_connection(config)
+    return django_rq.get_queue(settings.ENGINE_QUEUE, connection=client)
+
+
+_clients: dict[str, Redis] = {}
 
 
 def enqueue_steps(steps: Iterable[tuple[int, str]]) -> None:

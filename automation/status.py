@@ -7,7 +7,7 @@ commits (so listeners never see a change that was rolled back). Listeners
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -20,9 +20,25 @@ step_status_changed = Signal()
 
 def publish(obj: Any) -> None:
     """Announce ``obj``'s (an Execution's or a Step's) current status once the transaction commits."""
+    transaction.on_commit(lambda: _announce(obj))
+
+
+def publish_all(objs: Iterable[Any]) -> None:
+    """:func:`publish` each of ``objs``, in order, from one commit hook (a bulk enrollment adds two, not 20,000)."""
+    pending = list(objs)
+
+    def announce_all() -> None:
+        for obj in pending:
+            _announce(obj)
+
+    if pending:
+        transaction.on_commit(announce_all)
+
+
+def _announce(obj: Any) -> None:
     from automation.models import Execution
 
     if isinstance(obj, Execution):
-        transaction.on_commit(lambda: execution_status_changed.send(sender=Execution, execution=obj))
+        execution_status_changed.send(sender=Execution, execution=obj)
     else:
-        transaction.on_commit(lambda: step_status_changed.send(sender=type(obj), step=obj))
+        step_status_changed.send(sender=type(obj), step=obj)
