@@ -45,3 +45,8 @@ class ExecutionStatusConsumer(AsyncJsonWebsocketConsumer):
 
     async def status_message(self, event: dict[str, Any]) -> None:
         await self.send_json(event["message"])
+
+    async def status_batch(self, event: dict[str, Any]) -> None:
+        """A bulk change reaches the client as the same one-message-per-object stream."""
+        for message in event["messages"]:
+            await self.send_json(message)

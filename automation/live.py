@@ -13,10 +13,12 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.dispatch import receiver
 
-from automation.status import execution_status_changed, step_status_changed
+from automation.status import execution_status_changed, statuses_changed, step_status_changed
 
 logger = logging.getLogger(__name__)
 MESSAGE_TYPE = "status.message"  # handled by ExecutionStatusConsumer.status_message
+BATCH_TYPE = "status.batch"  # handled by ExecutionStatusConsumer.status_batch
+BATCH_SIZE = 500
 
 
 def group_name(workspace_id: int) -> str:
@@ -51,13 +53,23 @@ def step_message(step: Any) -> dict[str, Any]:
 
 
 def push(workspace_id: int, message: dict[str, Any]) -> None:
+    _group_send(workspace_id, {"type": MESSAGE_TYPE, "message": message})
+
+
+def push_many(workspace_id: int, messages: list[dict[str, Any]]) -> None:
+    """Several messages in a few group sends: a 10,000-contact enrollment is 40 sends, not 20,000."""
+    for start in range(0, len(messages), BATCH_SIZE):
+        _group_send(workspace_id, {"type": BATCH_TYPE, "messages": messages[start:start + BATCH_SIZE]})
+
+
+def _group_send(workspace_id: int, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group_name(workspace_id), {"type": MESSAGE_TYPE, "message": message})
+        async_to_sync(layer.group_send)(group_name(workspace_id), event)
     except Exception:  # a broken channel layer must not break the engine (see module docstring)
-        logger.exception("Could not push a status message to workspace %s", workspace_id)
+        logger.exception("Could not push status messages to workspace %s", workspace_id)
 
 
 @receiver(execution_status_changed, dispatch_uid="automation.live.execution")
@@ -68,3 +80,15 @@ def push_execution_status(sender: Any, execution: Any, **kwargs: Any) -> None:
 @receiver(step_status_changed, dispatch_uid="automation.live.step")
 def push_step_status(sender: Any, step: Any, **kwargs: Any) -> None:
     push(step.workspace_id, step_message(step))
+
+
+@receiver(statuses_changed, dispatch_uid="automation.live.bulk")
+def push_bulk_statuses(sender: Any, objects: list[Any], **kwargs: Any) -> None:
+    from automation.models import Execution
+
+    by_workspace: dict[int, list[dict[str, Any]]] = {}
+    for obj in objects:
+        message = execution_message(obj) if isinstance(obj, Execution) else step_message(obj)
+        by_workspace.setdefault(obj.workspace_id, []).append(message)
+    for workspace_id, messages in by_workspace.items():
+        push_many(workspace_id, messages)

@@ -16,6 +16,9 @@ from django.dispatch import Signal
 execution_status_changed = Signal()
 # Sent with ``step=<Step>``.
 step_status_changed = Signal()
+# Sent with ``objects=[Execution or Step, ...]`` for a bulk change (an enrollment of
+# thousands), so that listeners can handle it in one go instead of per row.
+statuses_changed = Signal()
 
 
 def publish(obj: Any) -> None:
@@ -24,15 +27,10 @@ def publish(obj: Any) -> None:
 
 
 def publish_all(objs: Iterable[Any]) -> None:
-    """:func:`publish` each of ``objs``, in order, from one commit hook (a bulk enrollment adds two, not 20,000)."""
+    """Announce the statuses of ``objs`` (in order) as one :data:`statuses_changed` once the transaction commits."""
     pending = list(objs)
-
-    def announce_all() -> None:
-        for obj in pending:
-            _announce(obj)
-
     if pending:
-        transaction.on_commit(announce_all)
+        transaction.on_commit(lambda: statuses_changed.send(sender=type(pending[0]), objects=pending))
 
 
 def _announce(obj: Any) -> None:

@@ -133,3 +133,35 @@ def test_a_member_watches_an_execution_run_by_a_real_worker(workspace, admin_use
     assert [node for node, status in steps if status == "success"] == ["start", "sms", "done"]
     sms = Step.objects.get(execution_id=execution_id, node_id="sms")
     assert sms.output  # the outbox provider's id, recorded by the worker
+
+
+def test_a_bulk_change_arrives_as_one_message_per_object_of_that_workspace(workspace, other_workspace, member_user):
+    from automation import live
+    from automation.status import publish_all
+
+    flow = make_flow(workspace)
+    mine = [make_execution(flow, make_contact(workspace, n), status=Execution.Status.PENDING) for n in range(3)]
+    theirs = make_execution(make_flow(other_workspace, "Theirs"), make_contact(other_workspace, 9),
+                            status=Execution.Status.PENDING)
+
+    def change():
+        with transaction.atomic():
+            publish_all([theirs, *mine])
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, path(workspace, f"?token={member_key}"))
+        assert (await communicator.connect())[0]
+        await database_sync_to_async(change)()
+        received = [await communicator.receive_json_from(timeout=5) for _ in mine]
+        nothing_more = await communicator.receive_nothing(timeout=0.2)
+        await communicator.disconnect()
+        return received, nothing_more
+
+    member_key = token(member_user)
+    original, live.BATCH_SIZE = live.BATCH_SIZE, 2  # two group sends for three messages
+    try:
+        received, nothing_more = async_to_sync(scenario)()
+    finally:
+        live.BATCH_SIZE = original
+    assert [(m["type"], m["id"]) for m in received] == [("execution", e.pk) for e in mine]
+    assert nothing_more
