@@ -7,7 +7,10 @@ Run every minute (periodic job) and by ``manage.py reconcile``. It re-enqueues
   ``sent_at`` and the idempotency key guard it);
 - ``pending`` steps and timed ``waiting`` steps (delays) that are overdue by more
   than ``ENGINE_OVERDUE_GRACE`` and whose job is not queued or running (a lost
-  job, a flushed Redis, a scheduler that was down);
+  job, a flushed Redis, a scheduler that was down). A job RQ marked started
+  longer than ``ENGINE_STALL_TIMEOUT`` ago while its step is still pending ran
+  on a worker that died inside the step's transaction (rolled back): RQ would
+  only notice when the job's timeout expires, so it counts as lost;
 
 hands calls whose final status arrived before their step started waiting to
 the engine (the callback found nothing to resume then), and completes live
@@ -30,7 +33,7 @@ from automation import queueing
 from automation.models import Execution, Step
 from automation.status import publish
 
-ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED}
+WAITING_TO_RUN = {JobStatus.QUEUED, JobStatus.DEFERRED}
 BATCH = 500
 
 
@@ -70,7 +73,8 @@ def _requeue_overdue(now: datetime) -> int:
             | Q(status=Step.Status.WAITING, next_run_at__lt=cutoff)
         ).order_by("next_run_at", "id")[:BATCH]
     )
-    lost = [step for step in candidates if not _job_alive(step.job_id)]
+    started_cutoff = now - timedelta(seconds=settings.ENGINE_STALL_TIMEOUT)
+    lost = [step for step in candidates if not _job_alive(step.job_id, started_cutoff)]
     for step in lost:
         step.job_id = queueing.new_job_id()
     Step.objects.bulk_update(lost, ["job_id"])
@@ -93,13 +97,18 @@ def _resume_answered_calls() -> int:
     return resumed
 
 
-def _job_alive(job_id: str) -> bool:
+def _job_alive(job_id: str, started_cutoff: datetime) -> bool:
+    """Whether the step's job will still run: queued, deferred, or started recently enough to be running."""
     if not job_id:
         return False
     try:
-        return Job.fetch(job_id, connection=queueing.get_queue().connection).get_status() in ALIVE
+        job = Job.fetch(job_id, connection=queueing.get_queue().connection)
     except NoSuchJobError:
         return False
+    status = job.get_status()
+    if status == JobStatus.STARTED:
+        return job.started_at is not None and job.started_at > started_cutoff
+    return status in WAITING_TO_RUN
 
 
 def _finalize_idle_executions(now: datetime) -> int:

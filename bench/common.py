@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/flows_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-# The RQ worker class production runs (``manage.py rqworker``: one forked work horse per job).
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "rq.worker.SimpleWorker")
+# The RQ worker class production runs (``manage.py rqworker``, see settings.RQ).
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "automation.worker.EngineWorker")
 
 
 def configure_environment() -> dict[str, str]:

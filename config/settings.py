@@ -131,6 +131,9 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env_int("RQ_DEFAULT_TIMEOUT", 300)},
 }
 RQ_SHOW_ADMIN_LINK = True
+# What ``manage.py rqworker`` runs: one process running jobs in its main thread,
+# which outlives a Redis restart (automation.worker.EngineWorker).
+RQ = {"WORKER_CLASS": env("RQ_WORKER_CLASS", "automation.worker.EngineWorker")}
 
 if EMBEDDED_REDIS:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -253,6 +256,10 @@ TWILIO_WHATSAPP_FROM = env("TWILIO_WHATSAPP_FROM")
 # Only for pointing the real SDK at a local stand-in of Twilio's API (tests, benchmarks).
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")
 TWILIO_TIMEOUT = float(env("TWILIO_TIMEOUT", "15"))
+# Seconds after a send's claim when no request of it can still be in flight or being
+# processed: an attempt that finds an unconfirmed claim that old asks the provider
+# whether the message exists before sending (automation.providers.guarded).
+SEND_OUTCOME_SETTLE = env_int("SEND_OUTCOME_SETTLE", int(TWILIO_TIMEOUT) + 45)
 # The public URL providers call back (status callbacks are built from it, and
 # Twilio signatures are checked against it, so it must be what Twilio sees).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:8000")

@@ -104,6 +104,10 @@ class FakeTwilio(FakeProvider):
         server.expect_request(re.compile(accounts + r"/Calls\.json$"), method="POST").respond_with_handler(
             lambda request: self._handle(request, self._call)
         )
+        for kind in ("Messages", "Calls"):
+            server.expect_request(re.compile(accounts + rf"/{kind}\.json$"), method="GET").respond_with_handler(
+                lambda request, kind=kind: self._list(request, kind)
+            )
 
     @property
     def messages(self) -> list[RecordedRequest]:
@@ -141,6 +145,18 @@ class FakeTwilio(FakeProvider):
         return {**self._resource(request, "SM", "Messages"), "body": request.form.get("Body", ""),
                 "num_media": str(len(media)), "num_segments": "1", "error_code": None, "error_message": None,
                 "price": None, "price_unit": "USD"}
+
+    def _list(self, request: Request, kind: str) -> Response:
+        """Twilio's list of what it accepted (newest first), filtered by ``To`` / ``From`` (not a recorded request)."""
+        wanted = {k: request.args[k] for k in ("To", "From") if k in request.args}
+        resources = [
+            r.response for r in reversed(self.accepted())
+            if r.path.endswith(f"/{kind}.json") and all(r.form.get(k) == v for k, v in wanted.items())
+        ]
+        size = int(request.args.get("PageSize", 50))
+        return _json(200, {kind.lower(): resources[:size], "page": 0, "page_size": size, "start": 0,
+                           "end": min(size, len(resources)) - 1, "uri": request.full_path,
+                           "first_page_uri": request.full_path, "next_page_uri": None, "previous_page_uri": None})
 
     def _call(self, request: RecordedRequest) -> dict[str, Any]:
         return {**self._resource(request, "CA", "Calls"), "duration": None, "answered_by": None}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from automation.executors.base import Executor, NodeContext, NodeResult
-from automation.providers import OutboundMessage, PermanentProviderError, SendResult, get_provider
+from automation.providers import OutboundMessage, PermanentProviderError, SendResult, SendUnconfirmed, get_provider
 from automation.rendering import render_message
 from automation.segments import estimate_cost
 from flows.templating import TemplateError
@@ -38,7 +38,10 @@ class SendExecutor(Executor):
         if ctx.sent_at:
             return self.accepted(ctx, SendResult(**{k: v for k, v in ctx.previous_output.items()
                                                    if k in ("provider", "provider_message_id", "status")}))
-        result = get_provider(self.channel, ctx.workspace_id).send(self.outbound(ctx, message))
+        try:
+            result = get_provider(self.channel, ctx.workspace_id).send(self.outbound(ctx, message))
+        except SendUnconfirmed as unconfirmed:
+            return NodeResult(status="deferred", until=unconfirmed.retry_at, output=unconfirmed.as_output())
         return self.accepted(ctx, result)
 
     def _business_hours(self, ctx: NodeContext) -> NodeResult | None:

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from automation.providers.base import OutboundMessage, SendResult, TransientProviderError
+from automation.providers.base import OutboundMessage, SendResult
 from contacts.tenancy import WorkspaceScopedModel, WorkspaceScopedQuerySet
 
 MAX_EVENTS = 50
@@ -112,6 +112,9 @@ class Delivery(WorkspaceScopedModel):
     error_message = models.TextField(blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Length of an answered call.")
     events = models.JSONField(default=list, blank=True, help_text="Provider reports, oldest first.")
+    claimed_at = models.DateTimeField(
+        default=timezone.now, help_text="When the send attempt that owns this key claimed it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -143,14 +146,16 @@ class Delivery(WorkspaceScopedModel):
 
     def previous_result(self) -> SendResult:
         """What an earlier ``send`` with this key got, for a retry that must not send again."""
-        if not self.provider_message_id:
-            raise TransientProviderError(
-                "An earlier attempt of this send has no confirmed outcome yet; not sending again "
-                "until the provider reports it.",
-                provider=self.provider,
-                outcome_unknown=True,
-            )
         return SendResult(provider=self.provider, provider_message_id=self.provider_message_id, status=self.status)
+
+    def take_over(self) -> bool:
+        """Claim an unconfirmed send for a new attempt; False if another attempt did so first (or it was confirmed)."""
+        now = timezone.now()
+        taken = Delivery.objects.filter(pk=self.pk, provider_message_id="", claimed_at=self.claimed_at).update(
+            claimed_at=now, error_code="", error_message="", updated_at=now)
+        if taken:
+            self.claimed_at = now
+        return bool(taken)
 
     def accept(self, result: SendResult) -> None:
         """Record the provider's id and first status once its API accepted the message."""

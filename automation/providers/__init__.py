@@ -10,6 +10,7 @@ from automation.providers.base import (
     Provider,
     ProviderError,
     SendResult,
+    SendUnconfirmed,
     TransientProviderError,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "Provider",
     "ProviderError",
     "SendResult",
+    "SendUnconfirmed",
     "TransientProviderError",
     "get_provider",
 ]

@@ -10,6 +10,7 @@ code and message.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -41,6 +42,18 @@ class TransientProviderError(ProviderError):
 
 class PermanentProviderError(ProviderError):
     """Invalid number, unverified sender, bad credentials: retrying cannot help."""
+
+
+class SendUnconfirmed(TransientProviderError):
+    """An earlier attempt of this send may still be in flight: look again at ``retry_at``.
+
+    Not a failed attempt (nothing was tried), so the engine defers the step
+    instead of spending one of its retries.
+    """
+
+    def __init__(self, message: str, *, retry_at: datetime, provider: str = "") -> None:
+        super().__init__(message, provider=provider, outcome_unknown=True)
+        self.retry_at = retry_at
 
 
 @dataclass
@@ -86,3 +99,16 @@ class Provider:
 
     def send(self, message: OutboundMessage) -> SendResult:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def find_sent(self, message: OutboundMessage, *, since: datetime) -> SendResult | None:
+        """The provider's record of ``message`` sent since ``since``, or None when it has none.
+
+        How a send whose outcome was lost (a crash or a timeout between our claim and
+        the provider's answer) is settled without sending twice. Raises
+        :class:`LookupUnsupported` when the provider has no way to tell.
+        """
+        raise LookupUnsupported(f"{self.name} cannot look up what it sent.")
+
+
+class LookupUnsupported(Exception):
+    """The provider cannot tell whether it sent a message (most ESPs' send APIs)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,12 +21,21 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from automation.models import ProviderAccount
-from automation.providers.base import OutboundMessage, PermanentProviderError, SendResult
+from automation.models import Delivery, ProviderAccount
+from automation.providers.base import (
+    OutboundMessage,
+    PermanentProviderError,
+    SendResult,
+    TransientProviderError,
+)
 from automation.providers.errors import from_http_answer, from_network_failure
 from automation.providers.guarded import GuardedProvider
 
 MAX_MEDIA_URLS = 10
+# How many of Twilio's latest messages to an address are searched for a send with a lost outcome,
+# and how far Twilio's clock may be behind ours.
+LOOKUP_LIMIT = 50
+CLOCK_SKEW = timedelta(minutes=1)
 WHATSAPP_PREFIX = "whatsapp:"
 CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
@@ -123,6 +133,36 @@ class TwilioProvider(GuardedProvider):
             status=statuses.get(resource.status, "queued"),
             raw={"sid": resource.sid, "status": resource.status, "to": resource.to},
         )
+
+    def find_sent(self, message: OutboundMessage, *, since: datetime) -> SendResult | None:
+        """Twilio's outbound message (or call) to the same address from the same sender since ``since``.
+
+        Twilio's lists come newest first and carry neither our key nor our callback
+        URL, so the match is: same To / From, created since the claim (less
+        ``CLOCK_SKEW``), not already the provider id of another of our deliveries;
+        among several, the one with the same body.
+        """
+        voice = message.channel == "voice"
+        params = self._call_params(message) if voice else self._message_params(message)
+        resources = self.client().calls if voice else self.client().messages
+        try:
+            listed = resources.list(to=params["to"], from_=params["from_"], limit=LOOKUP_LIMIT)
+        except (TwilioRestException, requests.RequestException) as error:
+            raise TransientProviderError(f"Could not ask Twilio whether the message was sent: {error}",
+                                         provider=self.name, outcome_unknown=True) from error
+        candidates = [r for r in listed if (r.direction or "").startswith("outbound")
+                      and r.date_created and r.date_created >= since - CLOCK_SKEW]
+        known = set(Delivery.objects.filter(provider=self.name, provider_message_id__in=[r.sid for r in candidates])
+                    .values_list("provider_message_id", flat=True))
+        candidates = [r for r in candidates if r.sid not in known]
+        if not candidates:
+            return None
+        same_body = [r for r in candidates if not voice and r.body == params["body"]]
+        found = (same_body or candidates)[-1]  # the oldest: the first send after the claim
+        statuses = CALL_STATUSES if voice else MESSAGE_STATUSES
+        return SendResult(provider=self.name, provider_message_id=found.sid,
+                          status=statuses.get(found.status, "queued"),
+                          raw={"sid": found.sid, "status": found.status, "to": found.to, "found_by_lookup": True})
 
     def _message_params(self, message: OutboundMessage) -> dict[str, Any]:
         if len(message.media_urls) > MAX_MEDIA_URLS:

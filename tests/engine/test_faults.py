@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rq.job import JobStatus
 from rq.registry import ScheduledJobRegistry
 
 from automation import services
@@ -95,6 +96,28 @@ def test_a_step_left_running_by_a_killed_worker_is_recovered(make_flow, make_con
     assert sms.status == Step.Status.SUCCESS and sms.attempt == 2
     assert len(recording_provider.calls) == 1
     assert Execution.objects.get(pk=execution.pk).status == Execution.Status.COMPLETED
+
+
+def test_a_job_started_by_a_worker_that_died_before_its_step_committed_is_requeued(make_flow, make_contact,
+                                                                                     run_jobs, settings):
+    """The worker dequeued the job (RQ: started) and died inside the step's transaction (rolled back: pending)."""
+    flow = make_flow(linear_graph(SMS))
+    execution = services.send_flow(flow, [make_contact().pk]).enrolled[0]
+    start = execution.steps.get()
+    job = get_queue().fetch_job(start.job_id)
+    job.set_status(JobStatus.STARTED)
+    job.started_at = timezone.now()
+    job.save()
+    get_queue().remove(job)
+
+    later = timezone.now() + timedelta(seconds=settings.ENGINE_OVERDUE_GRACE + 1)
+    assert reconcile(now=later)["overdue"] == 0  # RQ says it runs, and it may: not yet past the stall timeout
+    later += timedelta(seconds=settings.ENGINE_STALL_TIMEOUT)
+    assert reconcile(now=later)["overdue"] == 1
+    run_jobs()
+
+    assert Execution.objects.get(pk=execution.pk).status == Execution.Status.COMPLETED
+    assert OutboxMessage.objects.filter(step__execution=execution).count() == 1
 
 
 def test_transient_failures_are_retried_with_backoff_and_sent_once(make_flow, make_contact, run_jobs,

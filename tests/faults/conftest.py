@@ -31,7 +31,7 @@ from tests.fakes import PUBLIC_BASE_URL, FakeTwilio, fake_twilio, signed_twilio_
 REAL_STACK = os.environ.get("DATABASE_URL", "").startswith("postgres") and bool(os.environ.get("REDIS_URL"))
 WORKER_APP = "fault-worker"
 RETRY_ENV = {"ENGINE_RETRY_BACKOFF": "1", "ENGINE_RETRY_MAX_BACKOFF": "2", "ENGINE_RETRY_MAX_ATTEMPTS": "3",
-             "TWILIO_TIMEOUT": "0.5"}
+             "TWILIO_TIMEOUT": "0.5", "SEND_OUTCOME_SETTLE": "1"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
