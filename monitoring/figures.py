@@ -176,6 +176,8 @@ def breakdowns(scope: Scope, windows: Iterable[tuple[datetime | None, datetime]]
     offsets). ``histogram`` adds the duration histogram (for percentiles).
     """
     windows = list(windows)
+    if not scope.workspace_ids:
+        return [{} for _ in windows]
     parts = []
     for index, (start, end) in enumerate(windows):
         edges, hours = pieces(start, end, slot)
