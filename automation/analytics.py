@@ -63,12 +63,11 @@ def trend(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[str,
 
 def _report(scope: Scope, win: metrics.Window, by: tuple[str, ...]) -> tuple[dict[str, Any], dict[tuple, Sums]]:
     """The report's range, totals, trend and series, and the window's sums by ``(*by, "status", slot)``:
-    two queries (totals with the duration histogram; the finer grouping without), two more for an exact
-    percentile."""
+    two queries (totals of both periods; the finer grouping), one or two more for the percentile."""
     slot = slot_of(win)
-    now, *before = (metrics.statuses(sums) for sums in breakdowns(scope, metrics.spans(win), histogram=True))
+    now, *before = (metrics.statuses(sums) for sums in breakdowns(scope, metrics.spans(win)))
     current = totals(now)
-    current["p95_duration_ms"] = metrics.duration_percentile(scope, win, Sums.of(now.values()), 0.95)
+    current["p95_duration_ms"] = metrics.duration_percentile(scope, win, Sums.of(now.values()).duration_count, 0.95)
     previous = totals(before[0]) if before else None
     sums = breakdown(scope, win.start, win.end, by=(*by, "status"), slot=slot)
     report = {

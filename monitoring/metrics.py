@@ -183,13 +183,13 @@ def status_split(statuses: dict[str, Sums]) -> list[tuple[str, int]]:
     return [(status, statuses[status].total) for status in Status.values if status in statuses]
 
 
-def duration_percentile(scope: Scope, win: Window, timed: Sums, fraction: float) -> float | None:
-    """Percentile of the window's durations, exact from the rows up to ``EXACT_PERCENTILE_LIMIT`` timed
-    executions (one or two queries), else estimated from ``timed``'s histogram (the window's sums, read with
-    ``histogram=True``)."""
-    if timed.duration_count <= EXACT_PERCENTILE_LIMIT or timed.histogram is None:
+def duration_percentile(scope: Scope, win: Window, timed: int, fraction: float) -> float | None:
+    """Percentile of the window's durations (``timed`` of them): exact from the rows up to
+    ``EXACT_PERCENTILE_LIMIT`` (one or two queries), else estimated from the rollups' histogram (one query)."""
+    if timed <= EXACT_PERCENTILE_LIMIT:
         return percentile(scope.executions().filter(win.q()), "duration_ms", fraction)
-    return estimate_percentile(timed.histogram, fraction)
+    histogram = Sums.of(breakdown(scope, win.start, win.end, histogram=True).values()).histogram
+    return estimate_percentile(histogram or [], fraction)
 
 
 def slots(sums: dict[tuple, Sums]) -> list[dict[str, Any]]:

@@ -120,7 +120,7 @@ class RollupFigures(models.Model):
     workspace = models.ForeignKey("contacts.Workspace", on_delete=models.DO_NOTHING, db_constraint=False,
                                   related_name="+")
     flow = models.ForeignKey("flows.Flow", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    bucket = models.DateTimeField(help_text="Hour (UTC) the executions were created in.")
+    bucket = models.DateTimeField(help_text="Hour (or day, UTC) the executions were created in.")
     status = models.CharField(max_length=10)
     total = models.BigIntegerField(default=0)
     duration_sum = models.BigIntegerField(default=0, help_text="Sum of duration_ms (ms).")
@@ -148,6 +148,18 @@ class ExecutionRollup(RollupFigures):
 
     def __str__(self) -> str:
         return f"{self.bucket:%Y-%m-%d %H:00} flow {self.flow_id} {self.status}: {self.total}"
+
+
+class ExecutionDailyRollup(RollupFigures):
+    """The same figures per UTC day (``bucket`` at midnight UTC), folded with the hourly ones."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=[f.removesuffix("_id") for f in KEY_FIELDS],
+                                               name="execdailyrollup_key")]
+        indexes = [models.Index(fields=["workspace", "status", "bucket"], name="execdailyrollup_ws_status")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket:%Y-%m-%d} flow {self.flow_id} {self.status}: {self.total}"
 
 
 class ExecutionRollupChange(RollupFigures):

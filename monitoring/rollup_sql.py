@@ -34,6 +34,7 @@ FIGURE_FIELDS: tuple[str, ...] = ("total", "duration_sum", "duration_count", *HI
 KEY_FIELDS: tuple[str, ...] = ("workspace_id", "bucket", "flow_id", "status")
 
 ROLLUP = "monitoring_executionrollup"
+DAILY = "monitoring_executiondailyrollup"
 CHANGES = "monitoring_executionrollupchange"
 SOURCE = "automation_execution"
 TRIGGER = "monitoring_execution_rollup"
@@ -137,34 +138,51 @@ def sqlite_remove() -> list[str]:
 
 
 # Fold and rebuild (both vendors) ---------------------------------------------------------------
+# The fold adds every change to its hour (``ROLLUP``) and to its UTC day (``DAILY``): long ranges read
+# one row per day instead of 24.
 
-def _upsert(select: str) -> str:
-    updates = ", ".join(f"{field} = {ROLLUP}.{field} + excluded.{field}" for field in FIGURE_FIELDS)
-    return (f"INSERT INTO {ROLLUP} ({_columns(KEY_FIELDS + FIGURE_FIELDS)}) {select} "
+def _day(vendor: str, hour: str) -> str:
+    if vendor == "postgresql":
+        return f"date_trunc('day', {hour} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+    return f"strftime('%Y-%m-%d 00:00:00', {hour})"
+
+
+def _upsert(table: str, select: str) -> str:
+    updates = ", ".join(f"{field} = {table}.{field} + excluded.{field}" for field in FIGURE_FIELDS)
+    return (f"INSERT INTO {table} ({_columns(KEY_FIELDS + FIGURE_FIELDS)}) {select} "
             f"ON CONFLICT ({_columns(KEY_FIELDS)}) DO UPDATE SET {updates}")
 
 
-def _sums_of(fields: Iterable[str]) -> str:
-    return _columns(f"SUM({field})" for field in fields)
+def _grouped_sums(source: str, bucket: str, where: str = "") -> str:
+    keys = f"workspace_id, {bucket}, flow_id, status"
+    return (f"SELECT {keys}, {_columns(f'SUM({field})' for field in FIGURE_FIELDS)} FROM {source} {where} "
+            f"GROUP BY {keys}")
+
+
+def _drop_zeros() -> list[str]:
+    return [f"DELETE FROM {table} WHERE total = 0" for table in (ROLLUP, DAILY)]
 
 
 def fold_postgresql() -> list[str]:
-    """Move every committed change into the rollup in one statement (DELETE ... RETURNING: no change lost)."""
+    """Move every committed change into the rollups in one statement (DELETE ... RETURNING: none lost)."""
     moved = f"DELETE FROM {CHANGES} RETURNING {_columns(KEY_FIELDS + FIGURE_FIELDS)}"
-    select = (f"SELECT {_columns(KEY_FIELDS)}, {_sums_of(FIGURE_FIELDS)} FROM moved "
-              f"GROUP BY {_columns(KEY_FIELDS)}")
-    return [f"WITH moved AS ({moved}) {_upsert(select)}", f"DELETE FROM {ROLLUP} WHERE total = 0"]
+    hourly = _upsert(ROLLUP, _grouped_sums("moved", "bucket"))
+    daily = _upsert(DAILY, _grouped_sums("moved", _day("postgresql", "bucket")))
+    return [f"WITH moved AS ({moved}), hourly AS ({hourly}) {daily}", *_drop_zeros()]
 
 
 def fold_sqlite() -> list[str]:
-    """The same in two statements: SQLite's write lock (held for the whole transaction) keeps writers out."""
-    select = (f"SELECT {_columns(KEY_FIELDS)}, {_sums_of(FIGURE_FIELDS)} FROM {CHANGES} WHERE true "
-              f"GROUP BY {_columns(KEY_FIELDS)}")
-    return [_upsert(select), f"DELETE FROM {CHANGES}", f"DELETE FROM {ROLLUP} WHERE total = 0"]
+    """The same in steps: SQLite's write lock (held for the whole transaction) keeps writers out."""
+    return [
+        _upsert(ROLLUP, _grouped_sums(CHANGES, "bucket", "WHERE true")),
+        _upsert(DAILY, _grouped_sums(CHANGES, _day("sqlite", "bucket"), "WHERE true")),
+        f"DELETE FROM {CHANGES}",
+        *_drop_zeros(),
+    ]
 
 
 def rebuild(vendor: str) -> list[str]:
-    """Recompute the rollup from the executions and drop the pending changes (run in one snapshot)."""
+    """Recompute the rollups from the executions and drop the pending changes (run in one snapshot)."""
     if vendor == "postgresql":
         bucket = "date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
     else:
@@ -172,8 +190,12 @@ def rebuild(vendor: str) -> list[str]:
     sums = _columns(f"SUM({expression})" for expression in figure_expressions("duration_ms", "1"))
     select = (f"SELECT workspace_id, {bucket}, flow_id, status, {sums} FROM {SOURCE} WHERE NOT is_test "
               f"GROUP BY workspace_id, {bucket}, flow_id, status")
-    return [f"DELETE FROM {ROLLUP}", f"DELETE FROM {CHANGES}",
-            f"INSERT INTO {ROLLUP} ({_columns(KEY_FIELDS + FIGURE_FIELDS)}) {select}"]
+    columns = _columns(KEY_FIELDS + FIGURE_FIELDS)
+    return [
+        f"DELETE FROM {ROLLUP}", f"DELETE FROM {DAILY}", f"DELETE FROM {CHANGES}",
+        f"INSERT INTO {ROLLUP} ({columns}) {select}",
+        f"INSERT INTO {DAILY} ({columns}) {_grouped_sums(ROLLUP, _day(vendor, 'bucket'))}",
+    ]
 
 
 def install(vendor: str) -> list[str]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from automation.models import Execution
 from monitoring import metrics, rollup_sql
 from monitoring.figures import Scope, Sums, breakdown, estimate_percentile
-from monitoring.models import ExecutionRollup, ExecutionRollupChange
+from monitoring.models import ExecutionDailyRollup, ExecutionRollup, ExecutionRollupChange
 from monitoring.percentile import percentile
 from monitoring.rollups import ensure_triggers, fold, rebuild
 from tests.builders import make_contact, make_execution, make_flow
@@ -102,6 +102,8 @@ def test_rollups_equal_direct_queries_through_changes_folds_and_rebuilds(workspa
 
     assert fold() > 0
     assert not ExecutionRollupChange.objects.exists()
+    hourly = ExecutionRollup.objects.aggregate(n=Sum("total"))["n"]
+    assert ExecutionDailyRollup.objects.aggregate(n=Sum("total"))["n"] == hourly == 80
     assert_exact(workspace, now)
 
     change_statuses(executions, flows, now)  # across bucket boundaries, on folded buckets
@@ -110,7 +112,8 @@ def test_rollups_equal_direct_queries_through_changes_folds_and_rebuilds(workspa
     assert_exact(workspace, now)
     assert not ExecutionRollup.objects.filter(total__lte=0).exists()
 
-    ExecutionRollup.objects.update(total=999)  # a damaged rollup, repaired from the executions
+    ExecutionRollup.objects.update(total=999)  # damaged rollups, repaired from the executions
+    ExecutionDailyRollup.objects.update(total=999)
     rebuild()
     assert_exact(workspace, now)
     assert fold() == 0
@@ -143,8 +146,8 @@ def test_missing_triggers_are_recreated_and_the_rollups_rebuilt(workspace, histo
     with connection.cursor() as cursor:
         for statement in rollup_sql.remove(connection.vendor):
             cursor.execute(statement)
-    ExecutionRollup.objects.all().delete()
-    ExecutionRollupChange.objects.all().delete()
+    for model in (ExecutionRollup, ExecutionDailyRollup, ExecutionRollupChange):
+        model.objects.all().delete()
     assert ensure_triggers() is True
     assert ensure_triggers() is False
     assert_exact(workspace, now)
@@ -153,7 +156,7 @@ def test_missing_triggers_are_recreated_and_the_rollups_rebuilt(workspace, histo
 def test_percentile_estimate_lies_in_the_exact_figures_bin(workspace, history, monkeypatch):
     now, _, _ = history
     scope, win = Scope.of([workspace]), metrics.Window(None, now)
-    timed = Sums.of(breakdown(scope, None, now, histogram=True).values())
+    timed = Sums.of(breakdown(scope, None, now).values()).duration_count
     exact = percentile(scope.executions(), "duration_ms", 0.95)
     monkeypatch.setattr(metrics, "EXACT_PERCENTILE_LIMIT", 0)
     estimate = metrics.duration_percentile(scope, win, timed, 0.95)
