@@ -23,10 +23,11 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Any, Callable, Iterable
 
-from django.db.models import Count, QuerySet, Sum, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Trunc
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from automation.models import Execution
 from monitoring.models import ExecutionDailyRollup, ExecutionRollup, ExecutionRollupChange
@@ -52,17 +53,23 @@ class Scope:
         """The same scope narrowed to executions in ``statuses``."""
         return replace(self, statuses=tuple(statuses))
 
-    def _narrow(self, rows: QuerySet) -> QuerySet:
-        rows = rows.filter(workspace_id__in=self.workspace_ids)
+    def executions(self) -> QuerySet:
+        """The scope's real (non-test) executions."""
+        rows = Execution.objects.filter(workspace_id__in=self.workspace_ids, is_test=False)
         rows = rows.filter(flow_id=self.flow_id) if self.flow_id else rows
         return rows.filter(status__in=self.statuses) if self.statuses is not None else rows
 
-    def executions(self) -> QuerySet:
-        """The scope's real (non-test) executions."""
-        return self._narrow(Execution.objects.filter(is_test=False))
-
-    def rollup(self, model: type) -> QuerySet:
-        return self._narrow(model.objects.all())
+    def conditions(self, *, live: bool) -> tuple[list[str], list[Any]]:
+        """The same filter as SQL conditions on the executions (``live``) or on a rollup table."""
+        where = [f"workspace_id IN ({', '.join(['%s'] * len(self.workspace_ids))})"]
+        params: list[Any] = list(self.workspace_ids)
+        if self.flow_id:
+            where.append("flow_id = %s")
+            params.append(self.flow_id)
+        if self.statuses is not None:
+            where.append(f"status IN ({', '.join(['%s'] * len(self.statuses))})")
+            params += self.statuses
+        return where + (["NOT is_test"] if live else []), params
 
 
 @dataclass
@@ -167,35 +174,48 @@ def pieces(start: datetime | None, end: datetime, slot: str | None) -> Pieces:
     return Pieces(live, hourly, days, hours)
 
 
-def _grouped(rows: QuerySet, moment: str, by: tuple[str, ...], slot: str | None, aggregates: dict,
-             tag: int) -> QuerySet:
-    """``rows`` grouped by ``by`` (and slot), with ``aggregates`` and the window's number (``tag``)."""
-    if slot is not None:
-        rows = rows.annotate(slot=Trunc(moment, slot))
-    return rows.order_by().values(*by, *(["slot"] if slot else [])).annotate(**aggregates, window=Value(tag))
+TABLES = {"hourly": ExecutionRollup, "daily": ExecutionDailyRollup, "changes": ExecutionRollupChange}
 
 
-def _between(rows: QuerySet, moment: str, start: datetime | None, end: datetime) -> QuerySet:
-    rows = rows.filter(**{f"{moment}__lt": end})
-    return rows.filter(**{f"{moment}__gte": start}) if start is not None else rows
-
-
-def _live(scope: Scope, start: datetime | None, end: datetime, by: tuple[str, ...], slot: str | None,
-          histogram: bool, tag: int) -> QuerySet:
-    aggregates: dict[str, Any] = {
-        "sum_total": Count("id"), "sum_duration_sum": Sum("duration_ms"), "sum_duration_count": Count("duration_ms"),
-    }
-    if histogram:  # the triggers' own bin expressions (plain SQL: the same bins, and quick to compile)
-        bins = figure_expressions("duration_ms", "1")[3:]
-        aggregates.update({f"sum_{name}": Sum(RawSQL(expression, ())) for name, expression in zip(HISTOGRAM_FIELDS, bins)})
-    return _grouped(_between(scope.executions(), "created_at", start, end), "created_at", by, slot, aggregates, tag)
-
-
-def _folded(model: type, scope: Scope, start: datetime | None, end: datetime, by: tuple[str, ...],
-            slot: str | None, histogram: bool, tag: int) -> QuerySet:
+def _source(source: str, histogram: bool) -> tuple[str, str, list[str]]:
+    """``source``'s table, its time column and the sums of :data:`FIGURE_FIELDS` it yields."""
+    if source == "live":
+        sums = ["COUNT(*)", "SUM(duration_ms)", "COUNT(duration_ms)"]
+        bins = [f"SUM({expression})" for expression in figure_expressions("duration_ms", "1")[3:]]
+        return Execution._meta.db_table, "created_at", sums + (bins if histogram else [])
     fields = FIGURE_FIELDS if histogram else FIGURE_FIELDS[:3]
-    aggregates = {f"sum_{name}": Sum(name) for name in fields}
-    return _grouped(_between(scope.rollup(model), "bucket", start, end), "bucket", by, slot, aggregates, tag)
+    return TABLES[source]._meta.db_table, "bucket", [f"SUM({name})" for name in fields]
+
+
+def _part(source: str, scope: Scope, span: Span, by: tuple[str, ...], slot: str | None, histogram: bool,
+          tag: int) -> tuple[str, list[Any]]:
+    """One ``SELECT`` of the union: ``source``'s rows of ``scope`` in ``span``, grouped by ``by`` and slot.
+
+    Plain SQL rather than querysets: the statement has up to a dozen parts, and
+    compiling them through the ORM cost more than running them.
+    """
+    table, moment, sums = _source(source, histogram)
+    columns, params = list(by), []
+    if slot is not None:
+        tzname = timezone.get_current_timezone_name() if settings.USE_TZ else None
+        trunc, trunc_params = connection.ops.datetime_trunc_sql(slot, moment, (), tzname)
+        columns.append(trunc)
+        params += trunc_params
+    where, where_params = scope.conditions(live=source == "live")
+    for operator, bound in ((">=", span[0]), ("<", span[1])):
+        if bound is not None:
+            where.append(f"{moment} {operator} %s")
+            where_params.append(connection.ops.adapt_datetimefield_value(bound))
+    group = ", ".join(str(position) for position in range(1, len(columns) + 1))
+    sql = f"SELECT {', '.join(columns + sums)}, {int(tag)} FROM {table} WHERE {' AND '.join(where)}"
+    sql += f" GROUP BY {group}" if group else ""
+    return sql, params + where_params
+
+
+def _moment(value: Any) -> datetime:
+    """A slot as the database returned it (SQLite: text; PostgreSQL: local time without zone) made aware."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def breakdowns(scope: Scope, windows: Iterable[tuple[datetime | None, datetime]], *,
@@ -203,10 +223,10 @@ def breakdowns(scope: Scope, windows: Iterable[tuple[datetime | None, datetime]]
                histogram: bool = False) -> list[dict[tuple, Sums]]:
     """Sums of the executions created in each window [start, end) (start None: since the beginning): one query.
 
-    Grouped by ``by`` (``status``, ``flow_id``) and, with ``slot`` (``minute``,
-    ``hour``, ``day``...), by the creation time truncated to it in the current
-    time zone (day slots are made of whole UTC hours: time zones with whole-hour
-    offsets). ``histogram`` adds the duration histogram (for percentiles).
+    Grouped by ``by`` (columns: ``status``, ``flow_id``) and, with ``slot``
+    (``minute``, ``hour``, ``day``...), by the creation time truncated to it in
+    the current time zone. ``histogram`` adds the duration histogram (for
+    percentiles).
     """
     windows = list(windows)
     if not scope.workspace_ids:
@@ -214,20 +234,21 @@ def breakdowns(scope: Scope, windows: Iterable[tuple[datetime | None, datetime]]
     parts = []
     for index, (start, end) in enumerate(windows):
         plan = pieces(start, end, slot)
-        parts += [_live(scope, *span, by, slot, histogram, index) for span in plan.live]
-        folded = [(ExecutionRollup, span) for span in plan.hourly] + [
-            (model, span) for model, span in ((ExecutionDailyRollup, plan.daily), (ExecutionRollupChange, plan.changes))
-            if span is not None
+        spans = [("live", span) for span in plan.live] + [("hourly", span) for span in plan.hourly] + [
+            (source, span) for source, span in (("daily", plan.daily), ("changes", plan.changes)) if span is not None
         ]
-        parts += [_folded(model, scope, *span, by, slot, histogram, index) for model, span in folded]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    keys = (*by, "slot") if slot else by
+        parts += [_part(source, scope, span, by, slot, histogram, index) for source, span in spans]
+    sql = " UNION ALL ".join(part for part, _ in parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param for _, part_params in parts for param in part_params])
+        rows = cursor.fetchall()
+    width = len(by) + (1 if slot else 0)
     results: list[dict[tuple, Sums]] = [{} for _ in windows]
     for row in rows:
-        sums = Sums(int(row["sum_total"] or 0), int(row["sum_duration_sum"] or 0), int(row["sum_duration_count"] or 0))
-        if histogram:
-            sums.histogram = [int(row[f"sum_{name}"] or 0) for name in HISTOGRAM_FIELDS]
-        results[row["window"]].setdefault(tuple(row[key] for key in keys), Sums()).add(sums)
+        key = row[:width] if slot is None else (*row[:width - 1], _moment(row[width - 1]))
+        figures = [int(value or 0) for value in row[width:-1]]
+        sums = Sums(*figures[:3], histogram=figures[3:] if histogram else None)
+        results[row[-1]].setdefault(key, Sums()).add(sums)
     return [{key: sums for key, sums in result.items() if sums.total} for result in results]
 
 
