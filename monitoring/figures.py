@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_datetime
 
 from automation.models import Execution
 from monitoring.models import ExecutionDailyRollup, ExecutionRollup, ExecutionRollupChange
-from monitoring.rollup_sql import FIGURE_FIELDS, HISTOGRAM_FIELDS, bin_bounds, figure_expressions
+from monitoring.rollup_sql import FIGURE_FIELDS, bin_bounds, figure_expressions
 
 HOUR = timedelta(hours=1)
 HOURLY_SLOTS = ("hour", "day", "week", "month", "year")

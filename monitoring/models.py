@@ -114,12 +114,15 @@ class RollupFigures(models.Model):
 
     Written only by the database (see :mod:`monitoring.rollup_sql`), so the
     foreign keys carry no constraint and no cascade: deleting executions writes
-    negative changes, and a fold drops the rows that reach zero.
+    negative changes, and a fold drops the rows that reach zero. No index of
+    their own either: every read goes through ``(workspace, ...)`` indexes, and
+    each index is one more write per status change on the change table.
     """
 
     workspace = models.ForeignKey("contacts.Workspace", on_delete=models.DO_NOTHING, db_constraint=False,
-                                  related_name="+")
-    flow = models.ForeignKey("flows.Flow", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+                                  db_index=False, related_name="+")
+    flow = models.ForeignKey("flows.Flow", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="+")
     bucket = models.DateTimeField(help_text="Hour (or day, UTC) the executions were created in.")
     status = models.CharField(max_length=10)
     total = models.BigIntegerField(default=0)
