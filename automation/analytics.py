@@ -1,80 +1,43 @@
-"""Execution analytics: totals, success rate, durations, volume series, per-node figures, trend.
+"""The API's analytics answers (``analytics/overview/``, ``analytics/flows/<id>/``).
 
-Every figure is an aggregate query (COUNT / AVG / percentile, grouped by time
-bucket or node); nothing iterates over executions in Python. Test runs are left out.
+Every figure comes from :mod:`monitoring.metrics` (the same rollup-backed sums
+the dashboard and alerts use: exact, a fixed number of queries at any volume);
+this module only shapes them the API's way: success rate as a fraction, trend
+as differences against the previous period, series in hour or day slots.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
-from django.db.models.functions import Trunc
-from django.utils import timezone
-
 from automation.models import Execution, Step
-from automation.percentile import percentile
+from monitoring import metrics
+from monitoring.figures import Scope, Sums, breakdown, breakdowns, collapse
 
-RANGES: dict[str, timedelta | None] = {
-    "1h": timedelta(hours=1),
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-    "all": None,
-}
-DONE = Q(status=Execution.Status.COMPLETED)
-FAILED = Q(status=Execution.Status.FAILED)
+RANGES = metrics.RANGES
+Status = metrics.Status
 
 
-@dataclass(frozen=True)
-class Period:
-    start: datetime | None
-    end: datetime
-    bucket: str  # "hour" or "day"
-
-    @classmethod
-    def named(cls, name: str, now: datetime | None = None) -> "Period":
-        now = now or timezone.now()
-        length = RANGES[name]
-        bucket = "hour" if length is not None and length <= timedelta(hours=24) else "day"
-        return cls(start=now - length if length else None, end=now, bucket=bucket)
-
-    def previous(self) -> "Period | None":
-        if self.start is None:
-            return None
-        return Period(start=self.start - (self.end - self.start), end=self.start, bucket=self.bucket)
-
-    def filter(self, queryset: QuerySet, field: str = "created_at") -> QuerySet:
-        queryset = queryset.filter(**{f"{field}__lt": self.end})
-        return queryset.filter(**{f"{field}__gte": self.start}) if self.start else queryset
+def slot_of(win: metrics.Window) -> str:
+    """The series' slot: hours up to a day's range, days beyond."""
+    length = win.range.length
+    return "hour" if length is not None and length <= timedelta(hours=24) else "day"
 
 
-def totals(executions: QuerySet) -> dict[str, Any]:
-    """Counts by outcome, success rate (completed among completed + failed), average and p95 duration."""
-    figures = executions.aggregate(
-        total=Count("id"),
-        completed=Count("id", filter=DONE),
-        failed=Count("id", filter=FAILED),
-        cancelled=Count("id", filter=Q(status=Execution.Status.CANCELLED)),
-        skipped=Count("id", filter=Q(status=Execution.Status.SKIPPED)),
-        live=Count("id", filter=Q(status__in=Execution.LIVE_STATUSES)),
-        avg_duration_ms=Avg("duration_ms"),
-    )
-    finished = figures["completed"] + figures["failed"]
-    figures["success_rate"] = round(figures["completed"] / finished, 4) if finished else None
-    figures["p95_duration_ms"] = percentile(executions, "duration_ms", 0.95)
-    return figures
-
-
-def volume_series(executions: QuerySet, bucket: str) -> list[dict[str, Any]]:
-    rows = (
-        executions.annotate(bucket=Trunc("created_at", bucket))
-        .values("bucket")
-        .annotate(total=Count("id"), completed=Count("id", filter=DONE), failed=Count("id", filter=FAILED))
-        .order_by("bucket")
-    )
-    return list(rows)
+def totals(statuses: dict[str, Sums]) -> dict[str, Any]:
+    """Counts by outcome, success rate (completed among completed + failed), average duration."""
+    count = {status: statuses.get(status, Sums()).total for status in Status.values}
+    finished = count[Status.COMPLETED] + count[Status.FAILED]
+    return {
+        "total": sum(count.values()),
+        "completed": count[Status.COMPLETED],
+        "failed": count[Status.FAILED],
+        "cancelled": count[Status.CANCELLED],
+        "skipped": count[Status.SKIPPED],
+        "live": sum(count[status] for status in Status.values if status in Execution.LIVE_STATUSES),
+        "success_rate": round(count[Status.COMPLETED] / finished, 4) if finished else None,
+        "avg_duration_ms": Sums.of(statuses.values()).avg_duration_ms,
+    }
 
 
 def trend(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -98,54 +61,45 @@ def trend(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[str,
     }
 
 
-def per_node(steps: QuerySet) -> list[dict[str, Any]]:
-    rows = (
-        steps.values("node_id", "node_type")
-        .annotate(
-            total=Count("id"),
-            success=Count("id", filter=Q(status=Step.Status.SUCCESS)),
-            failed=Count("id", filter=Q(status=Step.Status.FAILED)),
-            skipped=Count("id", filter=Q(status=Step.Status.SKIPPED)),
-            avg_duration_ms=Avg("duration_ms"),
-        )
-        .order_by("node_id")
-    )
-    return [
-        {**row, "success_rate": round(row["success"] / (row["success"] + row["failed"]), 4)
-         if row["success"] + row["failed"] else None}
-        for row in rows
-    ]
-
-
-def _report(executions: QuerySet, period: Period) -> dict[str, Any]:
-    executions = executions.filter(is_test=False)
-    current = totals(period.filter(executions))
-    previous_period = period.previous()
-    previous = totals(previous_period.filter(executions)) if previous_period else None
-    return {
-        "range": {"start": period.start, "end": period.end, "bucket": period.bucket},
+def _report(scope: Scope, win: metrics.Window, by: tuple[str, ...]) -> tuple[dict[str, Any], dict[tuple, Sums]]:
+    """The report's range, totals, trend and series, and the window's sums by ``(*by, "status", slot)``:
+    two queries (totals of both periods; the finer grouping), one or two more for the percentile."""
+    slot = slot_of(win)
+    now, *before = (metrics.statuses(sums) for sums in breakdowns(scope, metrics.spans(win)))
+    current = totals(now)
+    current["p95_duration_ms"] = metrics.duration_percentile(scope, win, Sums.of(now.values()).duration_count, 0.95)
+    previous = totals(before[0]) if before else None
+    sums = breakdown(scope, win.start, win.end, by=(*by, "status"), slot=slot)
+    report = {
+        "range": {"start": win.start, "end": win.end, "bucket": slot},
         "totals": current,
         "trend": trend(current, previous),
-        "series": volume_series(period.filter(executions), period.bucket),
+        "series": metrics.slots(collapse(sums, len(by), len(by) + 1)),
     }
+    return report, sums
 
 
-def overview(workspace: Any, period: Period) -> dict[str, Any]:
+def overview(workspace: Any, win: metrics.Window) -> dict[str, Any]:
     """The workspace's figures, with the busiest flows."""
-    executions = Execution.objects.for_workspace(workspace)
-    report = _report(executions, period)
-    report["flows"] = list(
-        period.filter(executions.filter(is_test=False))
-        .values("flow_id", "flow__name")
-        .annotate(total=Count("id"), completed=Count("id", filter=DONE), failed=Count("id", filter=FAILED))
-        .order_by("-total", "flow_id")[:20]
-    )
+    report, sums = _report(Scope.of([workspace]), win, ("flow_id",))
+    report["flows"] = [
+        {"flow_id": flow.flow_id, "flow__name": flow.name, "total": flow.total, "completed": flow.completed,
+         "failed": flow.failed}
+        for flow in metrics.busiest_flows(collapse(sums, 0, 1))
+    ]
     return report
 
 
-def flow_report(flow: Any, period: Period) -> dict[str, Any]:
+def flow_report(flow: Any, win: metrics.Window) -> dict[str, Any]:
     """One flow's figures, with success and duration per node."""
-    report = _report(Execution.objects.for_workspace(flow.workspace_id).filter(flow=flow), period)
-    steps = Step.objects.for_workspace(flow.workspace_id).filter(execution__flow=flow, execution__is_test=False)
-    report["nodes"] = per_node(period.filter(steps))
+    report, _ = _report(Scope.of([flow.workspace_id], flow.pk), win, ())
+    steps = Step.objects.for_workspace(flow.workspace_id).filter(execution__flow=flow)
+    nodes = sorted(metrics.node_figures(steps, win, limit=None), key=lambda node: node.node_id)
+    report["nodes"] = [
+        {"node_id": node.node_id, "node_type": node.node_type, "total": node.total, "success": node.success,
+         "failed": node.failed, "skipped": node.skipped, "avg_duration_ms": node.avg_duration_ms,
+         "success_rate": round(node.success / (node.success + node.failed), 4)
+         if node.success + node.failed else None}
+        for node in nodes
+    ]
     return report

@@ -11,6 +11,7 @@ from typing import Any, Callable
 from automation.reconciler import reconcile
 from automation.triggers import run_schedules
 from monitoring.alerts import evaluate_alerts_job
+from monitoring.rollups import fold_job
 
 
 def reconcile_job() -> dict[str, int]:
@@ -23,5 +24,5 @@ def schedule_triggers_job() -> dict[str, Any]:
 
 # (function, interval in seconds)
 PERIODIC_JOBS: list[tuple[Callable[[], Any], int]] = [
-    (reconcile_job, 60), (schedule_triggers_job, 60), (evaluate_alerts_job, 60),
+    (reconcile_job, 60), (schedule_triggers_job, 60), (evaluate_alerts_job, 60), (fold_job, 60),
 ]

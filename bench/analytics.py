@@ -2,20 +2,24 @@
 
 Executions are generated in PostgreSQL (``INSERT ... SELECT generate_series``:
 one bulk insert, no Python per row), spread over the last 30 days across a few
-flows and statuses, then ``ANALYZE``d. The overview is the API's
-``analytics/overview/`` when this build has it, else the same aggregates
-(totals, trend against the previous period, hourly volume series, busiest
-flows) run here. Every query the overview ran is ``EXPLAIN``ed; scans of the
-execution table that use no index are listed.
+flows and statuses, then ``ANALYZE``d; the rollup triggers record the insert
+and the rollups are folded once, as the every-minute periodic job would (both
+timed). Measured for every range: the API's ``analytics/overview/`` and the
+monitoring dashboard page. Every query they ran is ``EXPLAIN``ed: what each
+plan reads is recorded, and scans of the execution table that use no index
+are listed (none expected: its reads are the live edges of the window, through
+the ``(workspace, created_at)`` index).
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Callable
 
 from bench import common
 
 FLOWS = 5
+RANGES = ("1h", "24h", "7d", "30d", "all")
 STATUSES = ("completed", "completed", "completed", "completed", "failed", "skipped", "running", "cancelled")
 
 GENERATE = """
@@ -31,86 +35,68 @@ JOIN (SELECT row_number() OVER () - 1 AS slot, f.id AS flow_id, f.current_versio
 """
 
 
-def generate(ws: Any, count: int) -> float:
+def generate(ws: Any, count: int) -> dict[str, float]:
+    """Insert ``count`` executions, then fold the rollups: seconds each."""
     from django.db import connection
+
+    from monitoring.rollups import fold
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(GENERATE, {"ws": ws.pk, "statuses": list(STATUSES), "status_count": len(STATUSES),
                                   "count": count, "flow_count": FLOWS})
         cursor.execute("ANALYZE automation_execution")
-    return round(time.perf_counter() - started, 1)
+    inserted = time.perf_counter()
+    fold()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE monitoring_executionrollup")
+        cursor.execute("ANALYZE monitoring_executionrollupchange")
+    return {"insert_seconds": round(inserted - started, 1), "fold_seconds": round(time.perf_counter() - inserted, 1)}
 
 
-def overview_function(ws: Any) -> tuple[str, Callable[[str], Any]]:
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        url = reverse("api:analytics-overview", kwargs={"workspace_pk": ws.pk})
-    except NoReverseMatch:
-        return "aggregate queries (no analytics endpoint in this build)", lambda range_key: aggregates(ws, range_key)
+def surfaces(ws: Any) -> dict[str, tuple[str, Callable[[str], Any]]]:
+    """The API's overview and the monitoring dashboard page, as the superuser sees them."""
     from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
     from rest_framework.test import APIClient
 
     user = get_user_model().objects.create_superuser("bench-analytics", password="x")
-    client = APIClient()
-    client.force_authenticate(user)
+    api, browser = APIClient(), Client()
+    api.force_authenticate(user)
+    browser.force_login(user)
+    answers: dict[str, tuple[str, Callable[[str], Any]]] = {}
+    for name, client, url in (
+        ("api", api, reverse("api:analytics-overview", kwargs={"workspace_pk": ws.pk})),
+        ("dashboard", browser, reverse("monitoring-dashboard")),
+    ):
+        def call(range_key: str, client: Any = client, url: str = url) -> Any:
+            response = client.get(url, {"range": range_key, "workspace": ws.pk})
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+            return response
 
-    def call(range_key: str) -> Any:
-        response = client.get(url, {"range": range_key})
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-        return response.json()
-
-    return f"GET {url}", call
-
-
-def aggregates(ws: Any, range_key: str) -> dict[str, Any]:
-    """The overview's figures, as the spec lists them, in aggregate queries."""
-    from datetime import timedelta
-
-    from django.db.models import Avg, Count, Q
-    from django.db.models.functions import Trunc
-    from django.utils import timezone
-
-    from automation.models import Execution
-
-    length = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7),
-              "30d": timedelta(days=30)}[range_key]
-    now = timezone.now()
-    executions = Execution.objects.for_workspace(ws).filter(is_test=False)
-    done, failed = Q(status="completed"), Q(status="failed")
-
-    def totals(start: Any, end: Any) -> dict[str, Any]:
-        return executions.filter(created_at__gte=start, created_at__lt=end).aggregate(
-            total=Count("id"), completed=Count("id", filter=done), failed=Count("id", filter=failed),
-            avg_duration_ms=Avg("duration_ms"))
-
-    current = executions.filter(created_at__gte=now - length, created_at__lt=now)
-    return {
-        "totals": totals(now - length, now),
-        "previous": totals(now - 2 * length, now - length),
-        "series": list(current.annotate(bucket=Trunc("created_at", "hour" if length <= timedelta(days=1) else "day"))
-                       .values("bucket").annotate(total=Count("id"), failed=Count("id", filter=failed))
-                       .order_by("bucket")),
-        "flows": list(current.values("flow_id").annotate(total=Count("id")).order_by("-total")[:20]),
-    }
+        answers[name] = (f"GET {url}", call)
+    return answers
 
 
-def unindexed_scans(sqls: list[str]) -> list[str]:
-    """Plans of the overview's queries that read the execution table without an index."""
+def plans(sqls: list[str]) -> tuple[list[str], list[str]]:
+    """What the queries' plans read (index scans, sequential scans), and those that read the execution
+    table without an index (the figure that must stay empty)."""
     from django.db import connection
 
-    found = []
+    read, unindexed = set(), []
     with connection.cursor() as cursor:
         for sql in sqls:
             if not sql.lstrip().upper().startswith("SELECT"):
                 continue
             cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            if "Seq Scan on automation_execution" in plan:
-                found.append(sql[:200])
-    return found
+            plan = [row[0] for row in cursor.fetchall()]
+            read.update(re.sub(r"\s+\(cost=.*", "", line.split("->")[-1].strip()) for line in plan
+                        if "Scan" in line and "Subquery Scan" not in line)
+            if any("Seq Scan on automation_execution" in line for line in plan):
+                unindexed.append(sql[:200])
+    return sorted(read), unindexed
 
 
 def measure(ws: Any, sizes: list[int], *, runs: int) -> dict[str, Any]:
@@ -119,23 +105,27 @@ def measure(ws: Any, sizes: list[int], *, runs: int) -> dict[str, Any]:
 
     for n in range(FLOWS):
         common.active_flow(ws, common.three_node_graph(), name=f"Analytics {n}")
-    how, overview = overview_function(ws)
-    results: dict[str, Any] = {"via": how}
+    targets = surfaces(ws)
+    results: dict[str, Any] = {"via": {name: how for name, (how, _) in targets.items()}}
     rows = 0
     for size in sorted(sizes):
-        generated = generate(ws, size - rows)
+        figures: dict[str, Any] = generate(ws, size - rows)
         rows = size
-        figures = {"insert_seconds": generated}
-        for range_key in ("24h", "30d"):
-            overview(range_key)  # warm the caches once, as a dashboard that is open would
-            timings = []
-            for _ in range(max(runs, 3)):
-                with CaptureQueriesContext(connection) as captured:
-                    started = time.perf_counter()
-                    overview(range_key)
-                    timings.append((time.perf_counter() - started) * 1000)
-            figures[range_key] = {"ms": common.median(timings), "queries": len(captured.captured_queries),
-                                  "unindexed_scans": unindexed_scans([q["sql"] for q in captured.captured_queries])}
+        for name, (_, call) in targets.items():
+            for range_key in RANGES:
+                call(range_key)  # warm the caches once, as a dashboard that is open would
+                timings = []
+                for _ in range(max(runs, 3)):
+                    with CaptureQueriesContext(connection) as captured:
+                        started = time.perf_counter()
+                        call(range_key)
+                        timings.append((time.perf_counter() - started) * 1000)
+                read, unindexed = plans([q["sql"] for q in captured.captured_queries])
+                figures.setdefault(name, {})[range_key] = {
+                    "ms": common.median(timings), "queries": len(captured.captured_queries),
+                    "unindexed_scans": unindexed, "plans": read,
+                }
+            print(f"  {size} executions, {name}: "
+                  + ", ".join(f"{key} {figures[name][key]['ms']} ms" for key in RANGES), flush=True)
         results[str(size)] = figures
-        print(f"  {size} executions: 24h {figures['24h']['ms']} ms, 30d {figures['30d']['ms']} ms", flush=True)
     return results

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from automation.models import DeadLetter, Execution
 from monitoring import metrics
+from monitoring.figures import Scope
 from monitoring.models import AlertEvent, AlertRule
 from monitoring.notifiers import NOTIFIERS
 
@@ -32,20 +33,24 @@ def _executions(rule: AlertRule) -> QuerySet:
     return executions.filter(flow_id=rule.flow_id) if rule.flow_id else executions
 
 
+def _scope(rule: AlertRule) -> Scope:
+    return Scope.of([rule.workspace_id], rule.flow_id)
+
+
 def _window(rule: AlertRule, now: datetime) -> metrics.Window:
     return metrics.Window(now - rule.window, now)
 
 
 def error_rate(rule: AlertRule, now: datetime) -> float | None:
-    return metrics.kpis(_executions(rule), _window(rule, now)).error_rate
+    return metrics.kpis(_scope(rule), _window(rule, now)).error_rate
 
 
 def failed_count(rule: AlertRule, now: datetime) -> float:
-    return metrics.kpis(_executions(rule), _window(rule, now)).failed
+    return metrics.kpis(_scope(rule), _window(rule, now)).failed
 
 
 def avg_duration(rule: AlertRule, now: datetime) -> float | None:
-    average = metrics.kpis(_executions(rule), _window(rule, now)).avg_duration_ms
+    average = metrics.kpis(_scope(rule), _window(rule, now)).avg_duration_ms
     return None if average is None else round(average / 1000, 3)
 
 

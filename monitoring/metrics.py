@@ -1,10 +1,13 @@
-"""Execution metrics: aggregate queries shared by the dashboard, the flows admin, alerts and the API.
+"""Execution metrics: the figures behind the dashboard, the API's analytics, alerts and the flows admin.
 
-Every function takes an already workspace-scoped queryset (``for_user`` /
-``for_workspace``), so scoping stays with the caller, and answers with a fixed
-number of queries whatever the number of executions. Test executions are left
-out of every figure. The success rate is completed / (completed + failed):
-cancelled, skipped and still-running executions say nothing about health.
+Counts and durations come from :func:`monitoring.figures.breakdown` (hourly
+rollups plus the live edges of the window: exact, one query each, at any
+volume); callers pass a :class:`~monitoring.figures.Scope` built from
+workspaces they already scoped to the user (``for_user`` / ``for_workspace``).
+Row lists (recent executions, stalled ones) and per-node figures take scoped
+querysets. Test executions are left out of every figure. The success rate is
+completed / (completed + failed): cancelled, skipped and still-running
+executions say nothing about health.
 """
 from __future__ import annotations
 
@@ -13,12 +16,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
-from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 from django.utils import timezone
 
 from automation.models import Execution, Step
+from monitoring.figures import Scope, Sums, breakdown, breakdowns, collapse, estimate_percentile
+from monitoring.percentile import percentile
 
 Status = Execution.Status
+# Up to this many timed executions a percentile is computed exactly from the rows; above, estimated from
+# the rollups' duration histogram (see figures.estimate_percentile).
+EXACT_PERCENTILE_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -26,18 +33,18 @@ class TimeRange:
     key: str
     label: str
     length: timedelta | None
-    truncate: Any
+    slot: str  # what the dashboard truncates creation times to before drawing its buckets
     bucket: timedelta
 
 
 RANGES: dict[str, TimeRange] = {
     r.key: r
     for r in (
-        TimeRange("1h", "Last hour", timedelta(hours=1), TruncMinute, timedelta(minutes=5)),
-        TimeRange("24h", "Last 24 hours", timedelta(hours=24), TruncHour, timedelta(hours=1)),
-        TimeRange("7d", "Last 7 days", timedelta(days=7), TruncHour, timedelta(hours=6)),
-        TimeRange("30d", "Last 30 days", timedelta(days=30), TruncDay, timedelta(days=1)),
-        TimeRange("all", "All time", None, TruncDay, timedelta(days=1)),
+        TimeRange("1h", "Last hour", timedelta(hours=1), "minute", timedelta(minutes=5)),
+        TimeRange("24h", "Last 24 hours", timedelta(hours=24), "hour", timedelta(hours=1)),
+        TimeRange("7d", "Last 7 days", timedelta(days=7), "hour", timedelta(hours=6)),
+        TimeRange("30d", "Last 30 days", timedelta(days=30), "day", timedelta(days=1)),
+        TimeRange("all", "All time", None, "day", timedelta(days=1)),
     )
 }
 DEFAULT_RANGE = "24h"
@@ -80,12 +87,30 @@ def success_rate(completed: int, failed: int) -> float | None:
     return round(100.0 * completed / finished, 1) if finished else None
 
 
+def spans(win: Window) -> list[tuple[datetime | None, datetime]]:
+    """The window's [start, end), and the previous window's when there is one (for trends)."""
+    return [(w.start, w.end) for w in (win, win.previous) if w is not None]
+
+
+def statuses(sums: dict[tuple, Sums], position: int = 0) -> dict[str, Sums]:
+    """``sums`` per execution status (the part of their keys at ``position``)."""
+    return {key[0]: part for key, part in collapse(sums, position).items()}
+
+
 @dataclass
 class Kpis:
     total: int = 0
     completed: int = 0
     failed: int = 0
     avg_duration_ms: float | None = None
+
+    @classmethod
+    def of(cls, statuses: dict[str, Sums]) -> "Kpis":
+        """Totals; the average duration is that of the finished (completed or failed) executions."""
+        completed, failed = statuses.get(Status.COMPLETED, Sums()), statuses.get(Status.FAILED, Sums())
+        finished = Sums.of([completed, failed])
+        total = sum(sums.total for sums in statuses.values())
+        return cls(total, completed.total, failed.total, finished.avg_duration_ms)
 
     @property
     def success_rate(self) -> float | None:
@@ -105,41 +130,31 @@ class Overview:
     running: int
     dead_letters_open: int
     dead_letters_new: int
+    statuses: dict[str, Sums] = field(default_factory=dict)
+    series: list["Bucket"] = field(default_factory=list)
     trends: dict[str, float | None] = field(default_factory=dict)
 
 
-def _kpi_aggregates(name: str, condition: Q) -> dict[str, Any]:
-    finished = condition & Q(status__in=[Status.COMPLETED, Status.FAILED], duration_ms__isnull=False)
-    return {
-        f"{name}_total": Count("id", filter=condition),
-        f"{name}_completed": Count("id", filter=condition & Q(status=Status.COMPLETED)),
-        f"{name}_failed": Count("id", filter=condition & Q(status=Status.FAILED)),
-        f"{name}_avg": Avg("duration_ms", filter=finished),
-    }
-
-
-def _kpis(row: dict[str, Any], name: str) -> Kpis:
-    return Kpis(row[f"{name}_total"], row[f"{name}_completed"], row[f"{name}_failed"], row[f"{name}_avg"])
-
-
-def kpis(executions: QuerySet, win: Window) -> Kpis:
+def kpis(scope: Scope, win: Window) -> Kpis:
     """Totals of the window: one query."""
-    return _kpis(real(executions).aggregate(**_kpi_aggregates("cur", win.q())), "cur")
+    return Kpis.of(statuses(breakdown(scope, win.start, win.end)))
 
 
-def overview(executions: QuerySet, dead_letters: QuerySet, win: Window) -> Overview:
-    """KPIs of the window and of the previous one, live count and dead letters: two queries."""
-    aggregates = _kpi_aggregates("cur", win.q())
-    aggregates["running"] = Count("id", filter=Q(status__in=Execution.LIVE_STATUSES))
-    if win.previous:
-        aggregates.update(_kpi_aggregates("prev", win.previous.q()))
-    row = real(executions).aggregate(**aggregates)
-    letters = dead_letters.aggregate(
-        open=Count("id", filter=Q(status="open")), new=Count("id", filter=win.q())
-    )
-    current = _kpis(row, "cur")
-    previous = _kpis(row, "prev") if win.previous else None
-    result = Overview(win, current, previous, row["running"], letters["open"], letters["new"])
+def running(scope: Scope, now: datetime) -> int:
+    """Executions live right now, whenever they started: one query."""
+    return Sums.of(breakdown(scope.only(Execution.LIVE_STATUSES), None, now).values()).total
+
+
+def overview(scope: Scope, dead_letters: QuerySet, win: Window) -> Overview:
+    """KPIs and series of the window, KPIs of the previous one, live count and dead letters: four queries."""
+    sums, *before = breakdowns(scope, spans(win), slot=win.range.slot)
+    by_status = statuses(sums)
+    current = Kpis.of(by_status)
+    previous = Kpis.of(statuses(before[0])) if before else None
+    open_letters = dead_letters.filter(status="open").count()
+    new_letters = dead_letters.filter(win.q()).count()
+    result = Overview(win, current, previous, running(scope, win.end), open_letters, new_letters, by_status,
+                      series(win, sums))
     if previous is not None:
         result.trends = {
             "total": _change(current.total, previous.total),
@@ -164,10 +179,28 @@ def _difference(current: float | None, previous: float | None) -> float | None:
     return round(current - previous, 1)
 
 
-def status_split(executions: QuerySet, win: Window) -> list[tuple[str, int]]:
-    rows = real(executions).filter(win.q()).order_by().values("status").annotate(n=Count("id"))
-    counts = {row["status"]: row["n"] for row in rows}
-    return [(status, counts[status]) for status in Status.values if counts.get(status)]
+def status_split(statuses: dict[str, Sums]) -> list[tuple[str, int]]:
+    return [(status, statuses[status].total) for status in Status.values if status in statuses]
+
+
+def duration_percentile(scope: Scope, win: Window, timed: int, fraction: float) -> float | None:
+    """Percentile of the window's durations (``timed`` of them): exact from the rows up to
+    ``EXACT_PERCENTILE_LIMIT`` (one or two queries), else estimated from the rollups' histogram (one query)."""
+    if timed <= EXACT_PERCENTILE_LIMIT:
+        return percentile(scope.executions().filter(win.q()), "duration_ms", fraction)
+    histogram = Sums.of(breakdown(scope, win.start, win.end, histogram=True).values()).histogram
+    return estimate_percentile(histogram or [], fraction)
+
+
+def slots(sums: dict[tuple, Sums]) -> list[dict[str, Any]]:
+    """Per creation-time slot, from sums by ``(status, slot)``: total, completed and failed."""
+    counts: dict[datetime, dict[str, Any]] = {}
+    for (status, moment), part in sums.items():
+        row = counts.setdefault(moment, {"bucket": moment, "total": 0, "completed": 0, "failed": 0})
+        row["total"] += part.total
+        if status in (Status.COMPLETED, Status.FAILED):
+            row[status] += part.total
+    return [counts[moment] for moment in sorted(counts)]
 
 
 @dataclass
@@ -183,40 +216,52 @@ class Bucket:
         return self.duration_sum / self.duration_count if self.duration_count else None
 
 
-def series(executions: QuerySet, win: Window) -> list[Bucket]:
-    """Volume, failures and average duration over time, in at most ``MAX_BUCKETS`` buckets: one query."""
-    rows = list(
-        real(executions)
-        .filter(win.q())
-        .annotate(slot=win.range.truncate("created_at"))
-        .order_by()
-        .values("slot")
-        .annotate(
-            total=Count("id"),
-            failed=Count("id", filter=Q(status=Status.FAILED)),
-            avg=Avg("duration_ms"),
-            timed=Count("duration_ms"),
-        )
-        .order_by("slot")
-    )
+def series(win: Window, sums: dict[tuple, Sums]) -> list[Bucket]:
+    """Volume, failures and average duration over time, in at most ``MAX_BUCKETS`` buckets, from the
+    window's sums by ``(status, slot)`` with the range's slot."""
+    rows = sorted(sums.items(), key=lambda item: item[0][1])
     if not rows:
         return []
-    start = win.start or rows[0]["slot"]
+    start = win.start or rows[0][0][1]
     size = win.range.bucket
     count = int((win.end - start) / size) + 1
     if count > MAX_BUCKETS:
         size = (win.end - start) / MAX_BUCKETS
         count = MAX_BUCKETS + 1
     buckets = [Bucket(start + index * size) for index in range(count)]
-    for row in rows:
-        index = min(max(int((row["slot"] - start) / size), 0), count - 1)
-        bucket = buckets[index]
-        bucket.total += row["total"]
-        bucket.failed += row["failed"]
-        if row["avg"] is not None:
-            bucket.duration_sum += row["avg"] * row["timed"]
-            bucket.duration_count += row["timed"]
+    for (status, moment), sums in rows:
+        bucket = buckets[min(max(int((moment - start) / size), 0), count - 1)]
+        bucket.total += sums.total
+        bucket.failed += sums.total if status == Status.FAILED else 0
+        bucket.duration_sum += sums.duration_sum
+        bucket.duration_count += sums.duration_count
     return buckets
+
+
+@dataclass
+class FlowFigures:
+    flow_id: int
+    name: str
+    total: int
+    completed: int
+    failed: int
+
+
+def busiest_flows(statuses_by_flow: dict[tuple, Sums], limit: int = 20) -> list[FlowFigures]:
+    """The flows with the most executions, from sums by ``(flow_id, status)``: one query for the names."""
+    from flows.models import Flow
+
+    figures: dict[int, FlowFigures] = {}
+    for (flow_id, status), sums in statuses_by_flow.items():
+        flow = figures.setdefault(flow_id, FlowFigures(flow_id, "", 0, 0, 0))
+        flow.total += sums.total
+        if status in (Status.COMPLETED, Status.FAILED):
+            setattr(flow, status, getattr(flow, status) + sums.total)
+    busiest = sorted(figures.values(), key=lambda flow: (-flow.total, flow.flow_id))[:limit]
+    names = dict(Flow.objects.filter(pk__in=[flow.flow_id for flow in busiest]).values_list("pk", "name"))
+    for flow in busiest:
+        flow.name = names.get(flow.flow_id, "")
+    return busiest
 
 
 @dataclass
@@ -227,6 +272,7 @@ class NodeFigures:
     total: int
     success: int
     failed: int
+    skipped: int
     avg_duration_ms: float | None
 
     @property
@@ -234,8 +280,8 @@ class NodeFigures:
         return success_rate(self.success, self.failed)
 
 
-def node_figures(steps: QuerySet, win: Window, limit: int = 12) -> list[NodeFigures]:
-    """Per-node success and duration of the busiest nodes: one query."""
+def node_figures(steps: QuerySet, win: Window, limit: int | None = 12) -> list[NodeFigures]:
+    """Per-node success and duration, busiest nodes first (``limit`` None: every node): one query."""
     rows = (
         steps.filter(win.q(), execution__is_test=False)
         .order_by()
@@ -244,14 +290,15 @@ def node_figures(steps: QuerySet, win: Window, limit: int = 12) -> list[NodeFigu
             total=Count("id"),
             success=Count("id", filter=Q(status=Step.Status.SUCCESS)),
             failed=Count("id", filter=Q(status=Step.Status.FAILED)),
+            skipped=Count("id", filter=Q(status=Step.Status.SKIPPED)),
             avg=Avg("duration_ms"),
         )
-        .order_by("-total", "node_id")[:limit]
+        .order_by("-total", "node_id")
     )
     return [
         NodeFigures(row["execution__flow__name"], row["node_id"], row["node_type"], row["total"],
-                    row["success"], row["failed"], row["avg"])
-        for row in rows
+                    row["success"], row["failed"], row["skipped"], row["avg"])
+        for row in (rows[:limit] if limit is not None else rows)
     ]
 
 

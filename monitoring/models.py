@@ -1,4 +1,4 @@
-"""Alert rules on execution metrics, and the history of the alerts they fired."""
+"""Alert rules on execution metrics, the history of the alerts they fired, and the execution rollups."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,6 +8,7 @@ from django.core.validators import validate_email
 from django.db import models
 
 from contacts.tenancy import WorkspaceScopedModel, WorkspaceScopedQuerySet
+from monitoring.rollup_sql import HISTOGRAM_FIELDS, KEY_FIELDS
 
 
 class AlertRule(WorkspaceScopedModel):
@@ -106,3 +107,66 @@ class AlertEvent(WorkspaceScopedModel):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.value:g} > {self.threshold:g}"
+
+
+class RollupFigures(models.Model):
+    """Sums over the real (non-test) executions of one workspace, flow, hour (UTC) of creation and status.
+
+    Written only by the database (see :mod:`monitoring.rollup_sql`), so the
+    foreign keys carry no constraint and no cascade: deleting executions writes
+    negative changes, and a fold drops the rows that reach zero. No index of
+    their own either: every read goes through ``(workspace, ...)`` indexes, and
+    each index is one more write per status change on the change table.
+    """
+
+    workspace = models.ForeignKey("contacts.Workspace", on_delete=models.DO_NOTHING, db_constraint=False,
+                                  db_index=False, related_name="+")
+    flow = models.ForeignKey("flows.Flow", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="+")
+    bucket = models.DateTimeField(help_text="Hour (or day, UTC) the executions were created in.")
+    status = models.CharField(max_length=10)
+    total = models.BigIntegerField(default=0)
+    duration_sum = models.BigIntegerField(default=0, help_text="Sum of duration_ms (ms).")
+    duration_count = models.BigIntegerField(default=0, help_text="Executions with a duration.")
+
+    objects = WorkspaceScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+for _name in HISTOGRAM_FIELDS:
+    RollupFigures.add_to_class(_name, models.BigIntegerField(default=0, help_text="Durations in this bin."))
+del _name
+
+
+class ExecutionRollup(RollupFigures):
+    """The folded figures: one row per workspace, hour, flow and status."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=[f.removesuffix("_id") for f in KEY_FIELDS],
+                                               name="execrollup_key")]
+        # Executions live now, whenever they started: a few rows per live status, not the whole history.
+        indexes = [models.Index(fields=["workspace", "status", "bucket"], name="execrollup_ws_status")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket:%Y-%m-%d %H:00} flow {self.flow_id} {self.status}: {self.total}"
+
+
+class ExecutionDailyRollup(RollupFigures):
+    """The same figures per UTC day (``bucket`` at midnight UTC), folded with the hourly ones."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=[f.removesuffix("_id") for f in KEY_FIELDS],
+                                               name="execdailyrollup_key")]
+        indexes = [models.Index(fields=["workspace", "status", "bucket"], name="execdailyrollup_ws_status")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket:%Y-%m-%d} flow {self.flow_id} {self.status}: {self.total}"
+
+
+class ExecutionRollupChange(RollupFigures):
+    """A change not folded yet (appended by the triggers, moved into :class:`ExecutionRollup` by the fold)."""
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "bucket"], name="execrollupchange_ws_bucket")]

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from automation.models import DeadLetter, Execution, Step
 from contacts.models import Workspace
 from monitoring import charts, metrics
+from monitoring.figures import Scope
 
 REFRESH_SECONDS = 30
 MIN_REFRESH_SECONDS = 2
@@ -26,20 +27,21 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         executions, dead_letters, steps = (
             qs.for_workspace(chosen) for qs in (executions, dead_letters, steps)
         )
+    scope = Scope.of([chosen] if chosen else workspaces)
     range_key = request.GET.get("range") if request.GET.get("range") in metrics.RANGES else metrics.DEFAULT_RANGE
     win = metrics.window(range_key)
-    series = metrics.series(executions, win)
     nodes = metrics.node_figures(steps, win)
+    overview = metrics.overview(scope, dead_letters, win)
     return {
         "workspaces": workspaces,
         "chosen": chosen,
         "ranges": metrics.RANGES.values(),
         "range_key": range_key,
-        "overview": metrics.overview(executions, dead_letters, win),
-        "status_chart": charts.status_split(metrics.status_split(executions, win)),
-        "volume_chart": charts.volume(series),
+        "overview": overview,
+        "status_chart": charts.status_split(metrics.status_split(overview.statuses)),
+        "volume_chart": charts.volume(overview.series),
         "duration_chart": charts.line(
-            series, lambda b: None if b.avg_duration_ms is None else b.avg_duration_ms / 1000, "s",
+            overview.series, lambda b: None if b.avg_duration_ms is None else b.avg_duration_ms / 1000, "s",
             "Average duration over time",
         ),
         "node_chart": charts.node_bars(nodes),

@@ -11,6 +11,7 @@ from automation.api.serializers import FlowReportSerializer, OverviewSerializer
 from automation.api.views import FlowScopedMixin
 from config.api.workspace import WorkspaceScopedMixin
 from flows.models import Flow
+from monitoring import metrics
 
 RANGE_PARAMETER = OpenApiParameter(
     "range", str, enum=list(analytics.RANGES), default="24h", description="Period covered; trend compares with the one before."
@@ -25,10 +26,10 @@ class AnalyticsView(WorkspaceScopedMixin, generics.GenericAPIView):
     filter_backends: list = []
     pagination_class = None
 
-    def period(self, request: Request) -> analytics.Period:
+    def period(self, request: Request) -> metrics.Window:
         query = RangeQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return analytics.Period.named(query.validated_data["range"])
+        return metrics.window(query.validated_data["range"])
 
 
 class AnalyticsOverviewView(AnalyticsView):

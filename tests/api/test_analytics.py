@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from automation.models import Execution
-from automation.percentile import percentile
+from monitoring.percentile import percentile
 from tests.api.conftest import make_contact, make_execution
 
 

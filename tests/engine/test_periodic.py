@@ -26,9 +26,9 @@ def test_cron_config_runs_the_reconciler_and_the_schedules_every_minute(make_flo
     cron.load_config_from_file("automation.cron")
     assert sorted((job.func_name, job.interval) for job in cron.get_jobs()) == [
         ("automation.periodic.reconcile_job", 60), ("automation.periodic.schedule_triggers_job", 60),
-        ("monitoring.alerts.evaluate_alerts_job", 60)]
+        ("monitoring.alerts.evaluate_alerts_job", 60), ("monitoring.rollups.fold_job", 60)]
 
-    assert len(cron.enqueue_jobs()) == 3
+    assert len(cron.enqueue_jobs()) == 4
     run_jobs()
 
     execution = Execution.objects.get(flow=flow)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from automation.models import DeadLetter, Execution
+from automation.models import DeadLetter
 from monitoring import metrics
+from monitoring.figures import Scope
 from tests.builders import ago, make_contact, make_dead_letter, make_execution, make_flow
 
 
@@ -66,8 +67,7 @@ def test_trend_against_previous_period(workspace):
     for minutes in (70, 80):
         make_execution(flow, contact, status="failed", created_at=ago(minutes=minutes))
 
-    result = metrics.overview(Execution.objects.for_workspace(workspace), DeadLetter.objects.none(),
-                              metrics.window("1h"))
+    result = metrics.overview(Scope.of([workspace]), DeadLetter.objects.none(), metrics.window("1h"))
     assert (result.current.total, result.previous.total) == (4, 2)
     assert result.trends["total"] == 100.0 and result.trends["success_rate"] == 100.0
     assert result.trends["failed"] == -100.0
