@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from automation import queueing, retries
+from automation import live, queueing, retries
 from automation.executors import Executor, NodeContext, NodeResult, executors
 from automation.models import DeadLetter, Execution, Step
 from automation.providers import ProviderError
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 Status = Step.Status
 
 
+@live.flushing
 def run_step(step_id: int) -> str:
     """Run (or resume) one step; safe to run any number of times for one step. Returns what happened."""
     now = timezone.now()

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/flows_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-# The RQ worker class production runs (``manage.py rqworker``: one forked work horse per job).
+# The RQ worker class production runs (``settings.RQ["WORKER_CLASS"]``, jobs in the worker process itself).
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "rq.worker.SimpleWorker")
 
 

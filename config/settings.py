@@ -131,6 +131,11 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env_int("RQ_DEFAULT_TIMEOUT", 300)},
 }
 RQ_SHOW_ADMIN_LINK = True
+# The class `manage.py rqworker` runs unless given --worker-class. SimpleWorker runs
+# each job in the worker process itself; RQ's default forking Worker pays a fork()
+# and a new PostgreSQL connection per job (a step takes milliseconds, so that cost
+# dominated). A job still gets its timeout (SIGALRM in the worker's main thread).
+RQ = {"WORKER_CLASS": env("RQ_WORKER_CLASS", "rq.worker.SimpleWorker")}
 
 if EMBEDDED_REDIS:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
