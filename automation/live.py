@@ -85,21 +85,27 @@ def push_many(workspace_id: int, messages: list[dict[str, Any]]) -> None:
 def flush(timeout: float = 5.0) -> bool:
     """Wait (up to ``timeout`` seconds) until the messages pushed so far were sent; False if they were not.
 
-    A job calls it before it returns: RQ's forking worker ends its work horse with
-    ``os._exit``, which would drop whatever the publisher had not sent yet.
+    A forked RQ work horse calls it before it returns (see :func:`flushing`), and
+    every process at exit.
     """
     return _publisher.flush(timeout)
 
 
 def flushing(job: Callable[P, R]) -> Callable[P, R]:
-    """Decorate an RQ job that changes statuses: its live messages are out before it returns (see :func:`flush`)."""
+    """Decorate an RQ job that changes statuses, so that its live messages outlive a forked work horse.
+
+    In a forked process (RQ's forking worker runs each job in one and ends it with
+    ``os._exit``) the job waits for its messages (see :func:`flush`). A process that
+    lives on (``SimpleWorker``, the default) lets them go out while it runs the next
+    job, and flushes at exit.
+    """
 
     @functools.wraps(job)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return job(*args, **kwargs)
         finally:
-            if not flush():
+            if _publisher.forked and not flush():
                 logger.warning("Live status messages of %s still unsent after the job", job.__name__)
 
     return run

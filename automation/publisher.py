@@ -8,8 +8,9 @@ and whatever piled up while a send was under way goes out in the next drain,
 grouped per key (one group send per workspace instead of one per message).
 
 The buffer is process-local: a forked child (RQ's work horse) starts with an
-empty one and its own loop thread on first use, and must :meth:`Publisher.flush`
-before it exits (it exits with ``os._exit``, which waits for no thread).
+empty one and its own loop thread on first use (:attr:`Publisher.forked` tells
+it is one), and must :meth:`Publisher.flush` before it leaves with ``os._exit``,
+which waits for no thread.
 """
 from __future__ import annotations
 
@@ -31,11 +32,16 @@ class Publisher:
         self._deliver = deliver
         self._send_timeout = send_timeout
         self._max_buffered = max_buffered
+        self.forked = False
         self._start_empty()
-        os.register_at_fork(after_in_child=self._start_empty)
+        os.register_at_fork(after_in_child=self._start_in_child)
+
+    def _start_in_child(self) -> None:
+        """The parent sends what it buffered; its loop thread did not come along."""
+        self.forked = True
+        self._start_empty()
 
     def _start_empty(self) -> None:
-        """Fresh state (also in a forked child: the parent sends what it buffered; its loop thread is not ours)."""
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._buffer: list[tuple[Hashable, Any]] = []

@@ -98,23 +98,27 @@ def test_a_full_buffer_drops_new_messages_instead_of_growing():
     assert logs.messages == ["Dropped 1 live messages: 3 are still waiting to be sent."]
 
 
-def test_a_forked_child_sends_its_own_messages_with_its_own_loop_and_not_the_parents():
+def test_a_forked_job_sends_its_own_messages_before_it_returns_and_not_the_parents(monkeypatch):
+    """Like RQ's work horse: a forked child runs one job and leaves with os._exit."""
+    from automation import live
+
     recorder = Recorder()
     publisher = Publisher(recorder)
+    monkeypatch.setattr(live, "_publisher", publisher)
+    job = live.flushing(lambda: publisher.submit(2, ["child"]))
     publisher.submit(1, ["parent, before the fork"])
     assert publisher.flush(timeout=5)  # the parent's loop thread runs, and the child will not have it
     recorder.release.clear()
     publisher.submit(1, ["parent, pending at the fork"])
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: like RQ's work horse, it reports and leaves with os._exit
+    if pid == 0:
         os.close(read_end)
         try:
             recorder.calls.clear()
-            recorder.release.set()
-            publisher.submit(2, ["child"])
-            flushed = publisher.flush(timeout=5)
-            os.write(write_end, json.dumps({"flushed": flushed, "calls": recorder.calls}).encode())
+            threading.Timer(0.2, recorder.release.set).start()  # a slow send: the job must wait for it
+            job()
+            os.write(write_end, json.dumps({"forked": publisher.forked, "calls": recorder.calls}).encode())
         finally:
             os._exit(0)
     os.close(write_end)
@@ -123,7 +127,8 @@ def test_a_forked_child_sends_its_own_messages_with_its_own_loop_and_not_the_par
     os.waitpid(pid, 0)
     recorder.release.set()
     assert publisher.flush(timeout=5)
-    assert child == {"flushed": True, "calls": [[2, ["child"]]]}
+    assert child == {"forked": True, "calls": [[2, ["child"]]]}
+    assert not publisher.forked
     assert recorder.calls == [(1, ["parent, before the fork"]), (1, ["parent, pending at the fork"])]
 
 
