@@ -43,10 +43,7 @@ class ExecutionStatusConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """The stream is one-way; whatever a client sends is ignored."""
 
-    async def status_message(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["message"])
-
     async def status_batch(self, event: dict[str, Any]) -> None:
-        """A bulk change reaches the client as the same one-message-per-object stream."""
+        """Every group send is a batch (see :mod:`automation.live`); the client gets one message per object."""
         for message in event["messages"]:
             await self.send_json(message)

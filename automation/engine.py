@@ -22,19 +22,19 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from automation import queueing, retries
+from automation import live, queueing, retries, versions
 from automation.executors import Executor, NodeContext, NodeResult, executors
 from automation.models import DeadLetter, Execution, Step
 from automation.providers import ProviderError
 from automation.status import publish
 from flows.graph import Graph
-from flows.nodes import registry
 
 logger = logging.getLogger(__name__)
 
 Status = Step.Status
 
 
+@live.flushing
 def run_step(step_id: int) -> str:
     """Run (or resume) one step; safe to run any number of times for one step. Returns what happened."""
     now = timezone.now()
@@ -85,7 +85,8 @@ def complete_waiting_step(step_id: int, *, outcome: str, output: dict[str, Any] 
 
 def resume_at(step: Step) -> Step:
     """Create and enqueue a fresh step for ``step``'s node (a dead letter retried)."""
-    return _create_steps(step, step.execution, Graph(step.execution.flow_version.graph), [step.node_id])[0]
+    return _create_steps(step, step.execution, versions.runnable(step.execution.flow_version_id).graph,
+                         [step.node_id])[0]
 
 
 def cancel_open_steps(execution: Execution, now: datetime, reason: str, *, exclude: int | None = None) -> int:
@@ -107,7 +108,7 @@ def _locked_step(step_id: int) -> Step | None:
     # compiling the model's default ordering was a large share of every step's time.
     try:
         return (
-            Step.objects.select_related("execution__contact", "execution__flow_version")
+            Step.objects.select_related("execution__contact")
             .select_for_update(of=("self",))
             .get(pk=step_id)
         )
@@ -132,15 +133,12 @@ def _refusal(step: Step, executor: Executor, now: datetime) -> str | None:
 
 def _context(step: Step, now: datetime) -> NodeContext:
     execution = step.execution
-    version = execution.flow_version
-    graph = Graph(version.graph)
-    node = graph.node(step.node_id)
-    kind = registry.get(step.node_type)
+    version = versions.runnable(execution.flow_version_id)
     return NodeContext(
         workspace_id=step.workspace_id,
-        graph=graph,
-        node=node,
-        config=kind.clean_config(node.get("data") or {}) if kind else dict(node.get("data") or {}),
+        graph=version.graph,
+        node=version.graph.node(step.node_id),
+        config=version.config(step.node_id),
         contact=execution.contact,
         event=execution.metadata or {},
         now=now,

@@ -6,17 +6,21 @@ that missed messages reloads from the API.
 """
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
-from typing import Any
+from typing import Any, Callable, ParamSpec, TypeVar
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.dispatch import receiver
 
+from automation.publisher import Publisher
 from automation.status import execution_status_changed, statuses_changed, step_status_changed
 
 logger = logging.getLogger(__name__)
-MESSAGE_TYPE = "status.message"  # handled by ExecutionStatusConsumer.status_message
+P = ParamSpec("P")
+R = TypeVar("R")
 BATCH_TYPE = "status.batch"  # handled by ExecutionStatusConsumer.status_batch
 BATCH_SIZE = 500
 
@@ -53,23 +57,68 @@ def step_message(step: Any) -> dict[str, Any]:
 
 
 def push(workspace_id: int, message: dict[str, Any]) -> None:
-    _group_send(workspace_id, {"type": MESSAGE_TYPE, "message": message})
+    push_many(workspace_id, [message])
 
 
 def push_many(workspace_id: int, messages: list[dict[str, Any]]) -> None:
-    """Several messages in a few group sends: a 10,000-contact enrollment is 40 sends, not 20,000."""
-    for start in range(0, len(messages), BATCH_SIZE):
-        _group_send(workspace_id, {"type": BATCH_TYPE, "messages": messages[start:start + BATCH_SIZE]})
+    """Send ``messages`` to the workspace's group, a batch of up to :data:`BATCH_SIZE` per group send.
 
-
-def _group_send(workspace_id: int, event: dict[str, Any]) -> None:
+    With a channel layer shared through a server (Redis) the messages go to the
+    process' :class:`~automation.publisher.Publisher` and this returns at once.
+    An in-process layer (the embedded :class:`InMemoryChannelLayer`) keeps its
+    queues in its consumers' event loop, which ``async_to_sync`` reaches from a
+    ``sync_to_async`` thread and a background loop must not touch: it is sent to
+    here, as it comes.
+    """
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
+        return
+    if not isinstance(layer, InMemoryChannelLayer):
+        _publisher.submit(workspace_id, messages)
         return
     try:
-        async_to_sync(layer.group_send)(group_name(workspace_id), event)
+        async_to_sync(_deliver)(workspace_id, messages)
     except Exception:  # a broken channel layer must not break the engine (see module docstring)
         logger.exception("Could not push status messages to workspace %s", workspace_id)
+
+
+def flush(timeout: float = 5.0) -> bool:
+    """Wait (up to ``timeout`` seconds) until the messages pushed so far were sent; False if they were not.
+
+    A forked RQ work horse calls it before it returns (see :func:`flushing`), and
+    every process at exit.
+    """
+    return _publisher.flush(timeout)
+
+
+def flushing(job: Callable[P, R]) -> Callable[P, R]:
+    """Decorate an RQ job that changes statuses, so that its live messages outlive a forked work horse.
+
+    In a forked process (RQ's forking worker runs each job in one and ends it with
+    ``os._exit``) the job waits for its messages (see :func:`flush`). A process that
+    lives on (``SimpleWorker``, the default) lets them go out while it runs the next
+    job, and flushes at exit.
+    """
+
+    @functools.wraps(job)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return job(*args, **kwargs)
+        finally:
+            if _publisher.forked and not flush():
+                logger.warning("Live status messages of %s still unsent after the job", job.__name__)
+
+    return run
+
+
+async def _deliver(workspace_id: int, messages: list[dict[str, Any]]) -> None:
+    layer = get_channel_layer()
+    for start in range(0, len(messages), BATCH_SIZE):
+        await layer.group_send(group_name(workspace_id), {"type": BATCH_TYPE, "messages": messages[start:start + BATCH_SIZE]})
+
+
+_publisher = Publisher(_deliver)
+atexit.register(flush)
 
 
 @receiver(execution_status_changed, dispatch_uid="automation.live.execution")

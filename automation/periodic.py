@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from automation.live import flushing
 from automation.reconciler import reconcile
 from automation.triggers import run_schedules
 from monitoring.alerts import evaluate_alerts_job
 from monitoring.rollups import fold_job
 
 
+@flushing
 def reconcile_job() -> dict[str, int]:
     return reconcile()
 
 
+@flushing
 def schedule_triggers_job() -> dict[str, Any]:
     return {str(flow_id): count for flow_id, count in run_schedules().items()}
 

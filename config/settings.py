@@ -131,8 +131,10 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env_int("RQ_DEFAULT_TIMEOUT", 300)},
 }
 RQ_SHOW_ADMIN_LINK = True
-# What ``manage.py rqworker`` runs: one process running jobs in its main thread,
-# which outlives a Redis restart (automation.worker.EngineWorker).
+# What ``manage.py rqworker`` runs unless given --worker-class: jobs in the worker
+# process itself (RQ's default forking Worker pays a fork() and a new PostgreSQL
+# connection per job, and a step takes milliseconds), outliving a Redis restart
+# (automation.worker.EngineWorker). A job still gets its timeout (SIGALRM in the main thread).
 RQ = {"WORKER_CLASS": env("RQ_WORKER_CLASS", "automation.worker.EngineWorker")}
 
 if EMBEDDED_REDIS:

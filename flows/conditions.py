@@ -169,6 +169,14 @@ def evaluate(condition: dict[str, Any] | None, context: dict[str, Any]) -> bool:
     return any(results) if condition.get("match", "all") == "any" else all(results)
 
 
+def reads_steps(condition: dict[str, Any] | None) -> bool:
+    """Whether a rule of ``condition`` (nested groups included) reads ``steps.<node_id>...``."""
+    return any(
+        reads_steps(rule) if "rules" in rule else str(rule.get("field", "")).split(".")[0] == "steps"
+        for rule in (condition or {}).get("rules", [])
+    )
+
+
 def _fold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
 

@@ -57,11 +57,12 @@ class NodeContext:
     def template_context(self) -> dict[str, Any]:
         return {"contact": self.contact.as_template_context() if self.contact else {}, "event": self.event}
 
-    def condition_context(self) -> dict[str, Any]:
+    def condition_context(self, *, with_steps: bool) -> dict[str, Any]:
+        """What conditions read; ``with_steps=False`` spares the query of the earlier steps when no rule reads them."""
         contact = self.template_context()["contact"]
         if self.contact:
             contact.update({f"opted_out_{c}": self.contact.is_opted_out(c) for c in ("sms", "whatsapp", "email", "voice")})
-        return {"contact": contact, "event": self.event, "steps": self.steps}
+        return {"contact": contact, "event": self.event, "steps": self.steps if with_steps else {}}
 
 
 @dataclass

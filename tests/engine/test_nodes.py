@@ -155,3 +155,32 @@ def test_every_status_change_is_published_after_commit(make_flow, make_contact, 
         ("start", "success"), ("sms", "pending"), ("execution", "running"),
         ("sms", "running"), ("sms", "success"), ("execution", "completed"),
     ]
+
+
+@pytest.mark.parametrize(("field", "value", "branch"), [
+    ("steps.sms.status", "success", "yes"),  # an earlier step, read from the database
+    ("steps.sms.outcome", "never", "no"),
+    ("first_name", "Ann1", "yes"),  # no rule reads steps: the condition runs without them
+])
+def test_a_condition_branches_on_earlier_steps_and_contact_fields(make_flow, make_contact, run_jobs, field, value,
+                                                                   branch):
+    flow = make_flow({
+        "nodes": [
+            node("start", "trigger", 0, 0),
+            node("sms", "send_sms", 0, 100, body="Hi"),
+            node("check", "condition", 0, 200, match="any", rules=[
+                {"match": "all", "rules": [{"field": field, "operator": "equals", "value": value}]},
+            ]),
+            node("yes", "update_contact", -100, 300, actions=[{"op": "add_tag", "tag": "yes"}]),
+            node("no", "update_contact", 100, 300, actions=[{"op": "add_tag", "tag": "no"}]),
+        ],
+        "edges": [edge("start", "sms"), edge("sms", "check"), edge("check", "yes", "true"), edge("check", "no", "false")],
+    })
+    contact = make_contact()
+
+    services.send_flow(flow, [contact.pk])
+    run_jobs()
+
+    contact.refresh_from_db()
+    assert contact.tags == [branch]
+    assert Execution.objects.get(flow=flow).status == "completed"

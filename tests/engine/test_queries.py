@@ -36,6 +36,7 @@ def test_each_node_step_costs_at_most_six_queries(make_flow, make_contact, redis
     # The delay runs twice: scheduled, then resumed. The sends include the dev outbox's look-up and insert.
     assert [node_id for node_id, _ in counts] == ["start", "sms", "wait", "wait", "vip", "email"]
     assert max(count for _, count in counts) <= 6, counts
+    assert dict(counts)["vip"] <= 3, counts  # lock, record, next step: its rule reads no earlier step
     assert Execution.objects.get(pk=execution.pk).status == Execution.Status.COMPLETED
 
 

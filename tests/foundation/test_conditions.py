@@ -76,3 +76,13 @@ def test_empty_condition_holds():
 )
 def test_invalid_conditions_are_reported_with_their_path(condition, path):
     assert path in [error.path for error in validate_condition(condition)]
+
+
+def test_reads_steps_finds_a_steps_field_in_nested_groups_only_when_there_is_one():
+    from flows.conditions import reads_steps
+
+    nested = {"match": "any", "rules": [{"field": "tags", "operator": "contains", "value": "vip"},
+                                        {"match": "all", "rules": [{"field": "steps.call.outcome", "operator": "is_set"}]}]}
+    assert reads_steps(nested)
+    assert not reads_steps({"rules": [{"field": "first_name", "operator": "is_set"}, {"field": "custom.steps"}]})
+    assert not reads_steps(None) and not reads_steps({})
