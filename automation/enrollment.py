@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from automation import queueing
 from automation.bulk_rows import insert_rows
+from automation.gc_pause import gc_paused
 from automation.models import Execution, Step
 from automation.status import publish_all
 from contacts.models import CHANNELS, Contact
@@ -105,7 +106,7 @@ def enroll(
     if not unique:
         return result
     now = timezone.now()
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():
         version = FlowVersion.objects.get(pk=flow.current_version_id)
         recent = _recent_entries(flow, unique, now) if cooldown and flow.reentry_cooldown else set()
         channels = flow_channels(version.graph)
