@@ -1,0 +1,70 @@
+"""Step jobs pushed in bulk are the jobs RQ's own enqueue_many writes, and workers and the reconciler treat them so."""
+from __future__ import annotations
+
+import pytest
+from rq import Queue
+from rq.job import Job, JobStatus
+
+from automation.job_push import CHUNK, push_jobs
+from automation.queueing import get_queue, new_job_ids
+from automation.worker import ThreadWorker
+
+CALLS: list[int] = []
+TIMESTAMPS = {b"created_at", b"enqueued_at"}
+
+
+def record(value: int) -> int:
+    CALLS.append(value)
+    return value
+
+
+def test_a_pushed_job_is_stored_as_enqueue_many_stores_it(redis_conn):
+    queue = get_queue()
+    ours, theirs = new_job_ids(2)
+    push_jobs(queue, "automation.engine.run_step", [(41, ours)])
+    queue.enqueue_many([Queue.prepare_data("automation.engine.run_step", args=(41,), job_id=theirs)])
+
+    pushed, enqueued = (redis_conn.hgetall(Job.key_for(job_id)) for job_id in (ours, theirs))
+    assert {k: v for k, v in pushed.items() if k not in TIMESTAMPS} == {
+        k: v for k, v in enqueued.items() if k not in TIMESTAMPS}
+    assert pushed.keys() == enqueued.keys()
+    assert queue.get_job_ids() == [ours, theirs]
+    assert redis_conn.sismember(Queue.redis_queues_keys, queue.key)
+    job = Job.fetch(ours, connection=redis_conn)
+    assert (job.func_name, job.args, job.get_status(), job.origin) == (
+        "automation.engine.run_step", (41,), JobStatus.QUEUED, queue.name)
+
+
+def test_thousands_of_jobs_are_queued_in_order(redis_conn):
+    queue = get_queue()
+    count = 2 * CHUNK + 7  # three script calls
+    jobs = list(zip(range(count), new_job_ids(count)))
+    push_jobs(queue, "automation.engine.run_step", jobs)
+
+    assert queue.get_job_ids() == [job_id for _, job_id in jobs]
+    fetched = Job.fetch_many([job_id for _, job_id in jobs], connection=redis_conn)
+    assert [job.args for job in fetched] == [(value,) for value, _ in jobs]
+    assert {job.get_status(refresh=False) for job in fetched} == {JobStatus.QUEUED}
+
+
+def test_a_worker_runs_pushed_jobs(redis_conn):
+    queue = get_queue()
+    CALLS.clear()
+    jobs = list(zip([7, 8, 9], new_job_ids(3)))
+    push_jobs(queue, "tests.engine.test_job_push.record", jobs)
+    ThreadWorker([queue], connection=queue.connection).work(burst=True)
+    assert CALLS == [7, 8, 9]
+    assert [job.get_status() for job in Job.fetch_many([job_id for _, job_id in jobs], connection=redis_conn)] == [
+        JobStatus.FINISHED] * 3
+
+
+def test_nothing_to_push_touches_nothing(redis_conn):
+    push_jobs(get_queue(), "automation.engine.run_step", [])
+    assert redis_conn.keys("*") == []
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_new_job_ids_are_distinct_step_ids(count):
+    ids = new_job_ids(count)
+    assert len(set(ids)) == count
+    assert all(job_id.startswith("step-") and len(job_id) == 37 for job_id in ids)
