@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import zlib
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rq import Queue
 from rq.job import Job, JobStatus
 
+from automation import services
 from automation.job_push import CHUNK, push_jobs
+from automation.models import Step
 from automation.queueing import get_queue, new_job_ids
+from automation.reconciler import reconcile
 from automation.worker import ThreadWorker
+from tests.engine.conftest import SMS, linear_graph
 
 CALLS: list[int] = []
 APART = {b"created_at", b"enqueued_at", b"data"}  # times of enqueueing; data compared decompressed
@@ -70,3 +76,18 @@ def test_new_job_ids_are_distinct_step_ids(count):
     ids = new_job_ids(count)
     assert len(set(ids)) == count
     assert all(job_id.startswith("step-") and len(job_id) == 37 for job_id in ids)
+
+
+def test_the_reconciler_finds_pushed_jobs_and_restores_lost_ones(make_flow, make_contact, redis_conn,
+                                                                 django_capture_on_commit_callbacks):
+    flow = make_flow(linear_graph(SMS))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_flow(flow, [make_contact().pk, make_contact().pk])
+    later = timezone.now() + timedelta(minutes=10)
+    assert reconcile(now=later)["overdue"] == 0  # both jobs queued: nothing to do
+
+    redis_conn.flushdb()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reconcile(now=later)["overdue"] == 2
+    steps = Step.objects.filter(execution__flow=flow)
+    assert get_queue().get_job_ids() == list(steps.order_by("next_run_at", "id").values_list("job_id", flat=True))
