@@ -12,6 +12,7 @@ same objects saved by ``bulk_create``.
 """
 from __future__ import annotations
 
+from copy import copy
 from typing import Any, Sequence, TypeVar
 
 from django.db import connections, router
@@ -65,6 +66,7 @@ def _objects(template: M, varying: dict[str, Sequence[Any]]) -> list[M]:
     base[meta.pk.attname] = None
     stale = {field.name for field in meta.concrete_fields if field.is_relation and field.attname in varying}
     cache = {name: value for name, value in template._state.fields_cache.items() if name not in stale}
+    mutable = [name for name, value in base.items() if isinstance(value, (dict, list))]  # JSON: one each, as defaults
     names = list(varying)
     objs = []
     for values in zip(*(varying[name] for name in names)):
@@ -72,6 +74,7 @@ def _objects(template: M, varying: dict[str, Sequence[Any]]) -> list[M]:
         state = ModelState()
         state.fields_cache = dict(cache)
         attrs = dict(base)
+        attrs.update((name, copy(attrs[name])) for name in mutable)
         attrs.update(zip(names, values))
         attrs["_state"] = state
         obj.__dict__.update(attrs)

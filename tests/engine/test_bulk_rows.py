@@ -42,6 +42,8 @@ def test_rows_share_the_template_and_differ_in_the_varying_columns(template, mak
     with CaptureQueriesContext(connection) as queries:
         assert saved[0].flow is template.flow and saved[0].flow_version == template.flow_version
     assert len(queries) == 0
+    saved[0].metadata["campaign"] = "summer"  # each object has its own JSON values, as Django's own would
+    assert [e.metadata["campaign"] for e in saved] == ["summer", "spring", "spring"]
 
 
 def test_bad_columns_are_refused(template, make_contact):
