@@ -12,6 +12,7 @@ reconciler enqueues their steps once Redis is back.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from datetime import datetime
 from typing import Callable, Iterable
@@ -24,6 +25,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
+from automation.job_push import push_jobs
+
 logger = logging.getLogger(__name__)
 
 RUN_STEP = "automation.engine.run_step"
@@ -31,6 +34,12 @@ RUN_STEP = "automation.engine.run_step"
 
 def new_job_id() -> str:
     return f"step-{uuid.uuid4().hex}"
+
+
+def new_job_ids(count: int) -> list[str]:
+    """``count`` job ids like :func:`new_job_id`'s, from one read of the system's randomness."""
+    raw = os.urandom(16 * count).hex()
+    return [f"step-{raw[start:start + 32]}" for start in range(0, 32 * count, 32)]
 
 
 def get_queue() -> Queue:
@@ -51,16 +60,11 @@ _clients: dict[str, Redis] = {}
 
 
 def enqueue_steps(steps: Iterable[tuple[int, str]]) -> None:
-    """Enqueue ``(step_id, job_id)`` pairs now, once the transaction commits (one Redis round trip)."""
+    """Enqueue ``(step_id, job_id)`` pairs once the transaction commits (a Redis round trip per 1,000)."""
     pairs = list(steps)
     if not pairs:
         return
-
-    def push() -> None:
-        queue = get_queue()
-        queue.enqueue_many([Queue.prepare_data(RUN_STEP, args=(step_id,), job_id=job_id) for step_id, job_id in pairs])
-
-    transaction.on_commit(_tolerant(push, len(pairs)))
+    transaction.on_commit(_tolerant(lambda: push_jobs(get_queue(), RUN_STEP, pairs), len(pairs)))
 
 
 def schedule_step(step_id: int, job_id: str, at: datetime) -> None:
