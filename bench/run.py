@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--executions", type=int, default=2000, help="executions per throughput run")
     parser.add_argument("--scale-executions", type=int, default=500, help="executions per run with 2+ workers")
     parser.add_argument("--engine-runs", type=int, default=1, help="engine throughput runs per worker count")
+    parser.add_argument("--noop-jobs", type=int, default=2000, help="bare RQ no-op jobs per run")
     parser.add_argument("--contacts", type=int, default=10_000, help="contacts enrolled by the bulk send")
     parser.add_argument("--rows", default="100000,1000000", help="execution counts for the analytics figures")
     parser.add_argument("--workers", default="1,2,4", help="worker process counts for the scaling figures")
@@ -70,7 +71,7 @@ def main() -> None:
         counts = tuple(int(n) for n in args.workers.split(","))
         results["throughput"] = throughput.measure(
             ws, executions=args.executions, scale_executions=args.scale_executions, runs=args.runs,
-            engine_runs=args.engine_runs, worker_counts=counts)
+            engine_runs=args.engine_runs, worker_counts=counts, noop_jobs=args.noop_jobs)
     if "analytics" in only:
         print("Analytics ...", flush=True)
         from bench import analytics

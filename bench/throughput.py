@@ -48,11 +48,12 @@ def noop_run(jobs: int) -> dict[str, float]:
 
 
 def measure(ws: Any, *, executions: int, scale_executions: int, runs: int, engine_runs: int,
-            worker_counts: tuple[int, ...]) -> dict[str, Any]:
+            worker_counts: tuple[int, ...], noop_jobs: int) -> dict[str, Any]:
     """Engine and no-op throughput with each number of workers (medians of the runs).
 
-    One worker runs ``executions`` executions; more workers run ``scale_executions``
-    (so that the whole bench stays within minutes on a small machine).
+    One worker runs ``executions`` executions; more workers run ``scale_executions``,
+    and each no-op run is ``noop_jobs`` jobs (so that the whole bench stays within
+    minutes on a small machine: a rate needs no more).
     """
     all_ids = common.make_contacts(ws, max(executions, scale_executions), prefix="throughput")
     results: dict[str, Any] = {}
@@ -62,7 +63,7 @@ def measure(ws: Any, *, executions: int, scale_executions: int, runs: int, engin
         with common.workers(count):
             engine = [engine_run(ws, contact_ids, run=count * 100 + n) for n in range(engine_runs)]
             steps = engine[0]["steps"]
-            noop = [noop_run(steps) for _ in range(runs)]
+            noop = [noop_run(min(steps, noop_jobs)) for _ in range(runs)]
         engine_rate = common.median([r["steps_per_s"] for r in engine])
         noop_rate = common.median([r["jobs_per_s"] for r in noop])
         results[str(count)] = {
