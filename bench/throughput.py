@@ -27,7 +27,20 @@ def engine_run(ws: Any, contact_ids: list[int], run: int) -> dict[str, float]:
     failed = Execution.objects.filter(flow=flow).exclude(status=Execution.Status.COMPLETED).count()
     if failed:
         raise RuntimeError(f"{failed} executions of {flow} did not complete.")
-    return {"steps": steps, "seconds": round(elapsed, 3), "steps_per_s": round(steps / elapsed, 1)}
+    finished = list(Step.objects.filter(execution__flow=flow, completed_at__isnull=False)
+                    .order_by("completed_at").values_list("completed_at", flat=True))
+    return {"steps": steps, "seconds": round(elapsed, 3), "steps_per_s": round(steps / elapsed, 1),
+            "quarter_steps_per_s": quarter_rates(finished)}
+
+
+def quarter_rates(finished: list[Any]) -> list[float]:
+    """Steps per second in each quarter of a run (by steps finished): one long run measured four times."""
+    size = len(finished) // 4
+    rates = []
+    for start in range(0, 4 * size, size):
+        seconds = (finished[start + size - 1] - finished[start]).total_seconds()
+        rates.append(round((size - 1) / seconds, 1) if seconds > 0 else 0.0)
+    return rates
 
 
 def noop_run(jobs: int) -> dict[str, float]:
@@ -65,11 +78,13 @@ def measure(ws: Any, *, executions: int, scale_executions: int, runs: int, engin
             steps = engine[0]["steps"]
             noop = [noop_run(min(steps, noop_jobs)) for _ in range(runs)]
         engine_rate = common.median([r["steps_per_s"] for r in engine])
+        quarters = [rate for r in engine for rate in r["quarter_steps_per_s"]]
         noop_rate = common.median([r["jobs_per_s"] for r in noop])
         results[str(count)] = {
             "executions": len(contact_ids),
             "steps": steps,
             "engine_steps_per_s": engine_rate,
+            "engine_quarters_median_steps_per_s": common.median(quarters),
             "noop_jobs_per_s": noop_rate,
             "ratio": round(engine_rate / noop_rate, 3),
             "engine_runs": engine,
