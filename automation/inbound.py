@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from automation.models import InboundMessage
+from automation.opt_out import set_opted_out
 from contacts.models import Contact, Workspace
 
 EVENT_TYPE = "message.received"
@@ -78,8 +79,7 @@ def receive(workspace: Workspace, message: IncomingMessage) -> InboundMessage:
         )
         if created and contact is not None:
             if inbound.keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
-                setattr(contact, f"opted_out_{inbound.channel}", inbound.keyword == Keyword.OPT_OUT)
-                contact.save(update_fields=[f"opted_out_{inbound.channel}", "updated_at"])
+                set_opted_out(contact, inbound.channel, inbound.keyword == Keyword.OPT_OUT)
             transaction.on_commit(lambda: emit_received(inbound))
     return inbound
 

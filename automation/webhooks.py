@@ -6,6 +6,10 @@ public URL Twilio called (``PUBLIC_BASE_URL`` + path, since behind a proxy the
 request's own host and scheme are not what Twilio signed). A request that fails
 the check gets 403 and changes nothing; a signed report about a message we do
 not know is acknowledged and ignored.
+
+A message status report whose error code says the recipient opted out of our
+sender (Twilio 21610, WhatsApp 63033) opts the contacts with that number out of
+the message's channel, as an inbound STOP would.
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from automation import inbound
 from automation.models import Delivery
+from automation.opt_out import opt_out_number
+from automation.providers.errors import is_opt_out
 from automation.providers.twilio import CALL_STATUSES, MESSAGE_STATUSES, WHATSAPP_PREFIX, TwilioCredentials
 from contacts.models import Workspace
 
@@ -63,6 +69,8 @@ def twilio_message_status(request: HttpRequest, workspace: Workspace) -> HttpRes
                 error_code=params.get("ErrorCode", ""),
                 error_message=params.get("ErrorMessage", ""),
             )
+            if is_opt_out("twilio", params.get("ErrorCode")):
+                opt_out_number(workspace.pk, delivery.to.removeprefix(WHATSAPP_PREFIX), delivery.channel)
     return HttpResponse(status=204)
 
 

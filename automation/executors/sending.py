@@ -5,13 +5,25 @@ Exactly once: the engine locks the step row and claims it (``pending`` ->
 ``running``) before a send, a step whose ``sent_at`` is set is never sent again,
 and the provider gets the step's idempotency key, so even a send whose result
 was lost (crash between the provider's answer and our commit) is deduplicated.
+
+A provider that refuses because the recipient opted out at the carrier (replied
+STOP to our sender) teaches us the contact's choice: the contact is opted out of
+the channel and the step ends skipped, as if we had known before sending.
 """
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from automation.executors.base import Executor, NodeContext, NodeResult
-from automation.providers import OutboundMessage, PermanentProviderError, SendResult, SendUnconfirmed, get_provider
+from automation.opt_out import set_opted_out
+from automation.providers import (
+    OutboundMessage,
+    PermanentProviderError,
+    RecipientOptedOut,
+    SendResult,
+    SendUnconfirmed,
+    get_provider,
+)
 from automation.rendering import render_message
 from automation.segments import estimate_cost
 from flows.templating import TemplateError
@@ -42,6 +54,10 @@ class SendExecutor(Executor):
             result = get_provider(self.channel, ctx.workspace_id).send(self.outbound(ctx, message))
         except SendUnconfirmed as unconfirmed:
             return NodeResult(status="deferred", until=unconfirmed.retry_at, output=unconfirmed.as_output())
+        except RecipientOptedOut as refused:
+            set_opted_out(ctx.contact, self.channel)
+            return NodeResult(status="skipped", skip_reason=ctx.contact.blocked_reason(self.channel),
+                              output=refused.as_output())
         return self.accepted(ctx, result)
 
     def _business_hours(self, ctx: NodeContext) -> NodeResult | None:

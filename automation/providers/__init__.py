@@ -9,6 +9,7 @@ from automation.providers.base import (
     PermanentProviderError,
     Provider,
     ProviderError,
+    RecipientOptedOut,
     SendResult,
     SendUnconfirmed,
     TransientProviderError,
@@ -44,6 +45,7 @@ def get_provider(channel: str, workspace_id: int) -> Provider:
 __all__ = [
     "OutboundMessage",
     "PermanentProviderError",
+    "RecipientOptedOut",
     "Provider",
     "ProviderError",
     "SendResult",

@@ -4,7 +4,8 @@ One small interface per channel kind. The engine never talks to Twilio or an
 ESP directly: it builds an :class:`OutboundMessage`, asks :func:`get_provider`
 for the workspace's provider of that channel, and calls ``send``. Providers
 classify their failures as :class:`TransientProviderError` (retry with backoff)
-or :class:`PermanentProviderError` (fail at once), keeping the provider's own
+or :class:`PermanentProviderError` (fail at once; :class:`RecipientOptedOut`
+when the recipient unsubscribed at the carrier), keeping the provider's own
 code and message.
 """
 from __future__ import annotations
@@ -42,6 +43,14 @@ class TransientProviderError(ProviderError):
 
 class PermanentProviderError(ProviderError):
     """Invalid number, unverified sender, bad credentials: retrying cannot help."""
+
+
+class RecipientOptedOut(PermanentProviderError):
+    """The provider refused because the recipient opted out of our sender (replied STOP to the carrier).
+
+    Not a fault of the flow: the send node opts the contact out of the channel
+    and ends skipped, as it does for a contact we already knew had opted out.
+    """
 
 
 class SendUnconfirmed(TransientProviderError):

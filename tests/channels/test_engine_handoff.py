@@ -1,4 +1,7 @@
-"""Channels and the engine together: call outcomes branch flows, inbound messages start them, STOP blocks them."""
+"""Channels and the engine together: call outcomes branch flows, inbound messages start them, STOP blocks them
+(texted to us, or reported by Twilio refusing a send)."""
+from datetime import timedelta
+
 import django_rq
 import pytest
 
@@ -8,7 +11,7 @@ from automation.worker import ThreadWorker
 from contacts.models import Contact
 from flows.demo import edge, node
 from flows.models import Flow
-from tests.fakes import signed_twilio_post
+from tests.fakes import Failure, signed_twilio_post
 
 
 PHONE = "+15551234567"
@@ -124,3 +127,67 @@ def test_inbound_message_starts_event_flows_once(client, fake_twilio, workspace,
     execution = Execution.objects.get()
     assert execution.metadata["body"] == "Is the shop open?"
     assert [m.form["Body"] for m in fake_twilio.messages] == ["Got it: Is the shop open?"]
+
+
+@pytest.fixture
+def sms_then_whatsapp(workspace):
+    return active_flow(workspace, {
+        "nodes": [node("start", "trigger", 0, 0), node("sms", "send_sms", 0, 100, body="News"),
+                  node("wa", "send_whatsapp", 0, 200, body="News on WhatsApp")],
+        "edges": [edge("start", "sms"), edge("sms", "wa")],
+    }, trigger_type="manual", reentry_cooldown=timedelta(0))
+
+
+@pytest.mark.parametrize(("node_id", "code", "channel"), [
+    ("sms", 21610, "sms"),  # the number replied STOP to our SMS sender
+    ("wa", 21610, "whatsapp"),
+    ("wa", 63033, "whatsapp"),  # the WhatsApp user opted out of our messages
+])
+def test_a_send_refused_as_unsubscribed_opts_the_contact_out_and_is_skipped(
+    fake_twilio, sms_then_whatsapp, contact, run_jobs, node_id, code, channel
+):
+    if node_id == "wa":
+        fake_twilio.fail_for(f"whatsapp:{PHONE}", Failure(400, {"code": code, "message": "Unsubscribed recipient"}))
+    else:
+        fake_twilio.fail_with_code(400, code, "Attempt to send to unsubscribed recipient")
+    run_jobs(lambda: services.send_flow(sms_then_whatsapp, [contact.pk]))
+
+    refused = Step.objects.get(node_id=node_id)
+    assert (refused.status, refused.skip_reason, refused.sent_at) == ("skipped", f"opted_out_{channel}", None)
+    assert refused.output["error_code"] == code
+    contact.refresh_from_db()
+    assert [c for c in ("sms", "whatsapp") if contact.is_opted_out(c)] == [channel]
+    # Not a failure: the flow goes on past the step like past any opted-out send, and nothing is dead-lettered.
+    assert Execution.objects.get().status == "completed"
+    assert Step.objects.filter(status="failed").count() == 0
+    assert len(fake_twilio.accepted()) == 1
+
+    run_jobs(lambda: services.send_flow(sms_then_whatsapp, [contact.pk]))
+    assert len(fake_twilio.requests) == 3  # the next run does not ask Twilio for that channel again
+
+
+def test_outside_the_whatsapp_window_is_a_failure_not_an_opt_out(fake_twilio, sms_then_whatsapp, contact, run_jobs):
+    fake_twilio.fail_for(f"whatsapp:{PHONE}", Failure(400, {"code": 63016, "message": "Outside the allowed window"}))
+    run_jobs(lambda: services.send_flow(sms_then_whatsapp, [contact.pk]))
+
+    step = Step.objects.get(node_id="wa")
+    assert (step.status, step.output["error_code"]) == ("failed", 63016)
+    contact.refresh_from_db()
+    assert (contact.opted_out_sms, contact.opted_out_whatsapp) == (False, False)
+
+
+@pytest.mark.parametrize(("code", "opted_out"), [("21610", True), ("30003", False)])
+def test_a_status_callback_reporting_an_unsubscribed_recipient_opts_the_contact_out(
+    client, fake_twilio, sms_then_whatsapp, contact, run_jobs, code, opted_out
+):
+    run_jobs(lambda: services.send_flow(sms_then_whatsapp, [contact.pk]))
+    delivery = Delivery.objects.get(channel="whatsapp")
+    path = f"/webhooks/twilio/{delivery.workspace_id}/messages/status/?key={delivery.idempotency_key}"
+    report = {"MessageSid": delivery.provider_message_id, "MessageStatus": "undelivered", "ErrorCode": code,
+              "To": f"whatsapp:{PHONE}"}
+    assert signed_twilio_post(client, path, report).status_code == 204
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == ("undelivered", code)
+    contact.refresh_from_db()
+    assert (contact.opted_out_whatsapp, contact.opted_out_sms) == (opted_out, False)

@@ -2,7 +2,7 @@
 import pytest
 
 from automation.models import Delivery, OutboxMessage, ProviderAccount
-from automation.providers import PermanentProviderError, TransientProviderError, get_provider
+from automation.providers import PermanentProviderError, RecipientOptedOut, TransientProviderError, get_provider
 from automation.providers.email import EmailProvider
 from automation.providers.outbox import OutboxProvider
 from automation.providers.twilio import TwilioProvider
@@ -83,6 +83,9 @@ def test_the_same_idempotency_key_is_sent_once(fake_twilio, message):
         (400, 21211, PermanentProviderError),  # invalid 'To' number
         (400, 21614, PermanentProviderError),  # not a mobile number
         (401, 20003, PermanentProviderError),  # authentication
+        (400, 21610, RecipientOptedOut),  # the recipient replied STOP to our sender
+        (400, 63033, RecipientOptedOut),  # the WhatsApp user opted out of our messages
+        (400, 63016, PermanentProviderError),  # outside the WhatsApp 24-hour window: no opt-out
         (429, 20429, TransientProviderError),
         (500, 20500, TransientProviderError),
         (503, 20503, TransientProviderError),
@@ -93,6 +96,7 @@ def test_twilio_errors_are_classified_keeping_code_and_message(fake_twilio, mess
     sms = message("sms", body="Hi")
     with pytest.raises(error_class) as raised:
         send(sms)
+    assert type(raised.value) is error_class
     output = raised.value.as_output()
     assert output["error_code"] == code
     assert output["http_status"] == status
