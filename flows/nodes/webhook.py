@@ -4,6 +4,7 @@ from typing import Any
 from rest_framework import serializers
 
 from flows.nodes.base import DEFAULT_HANDLE, FAILURE_HANDLE, NodeType, registry
+from outbound.policy import literal_refusal
 
 
 class WebhookConfig(serializers.Serializer):
@@ -13,8 +14,10 @@ class WebhookConfig(serializers.Serializer):
     timeout = serializers.IntegerField(required=False, min_value=1, max_value=30, default=10)
 
     def validate_url(self, value: str) -> str:
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("Only http and https URLs can be called.")
+        """A non-http(s) URL or an internal IP literal is refused here; host names are checked when called."""
+        reason = literal_refusal(value)
+        if reason:
+            raise serializers.ValidationError(f"This URL cannot be called: {reason}.")
         return value
 
     def validate_payload(self, value: Any) -> Any:

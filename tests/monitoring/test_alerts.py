@@ -75,6 +75,7 @@ def test_old_failures_and_other_workspaces_do_not_count(workspace, other_workspa
     assert mail.outbox == []
 
 
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_webhook_receives_the_alert(workspace, flow, contact, httpserver):
     httpserver.expect_oneshot_request("/hooks/alerts", method="POST").respond_with_data("ok")
     rule(workspace, metric="error_rate", threshold=50, channel="webhook",
@@ -90,6 +91,7 @@ def test_webhook_receives_the_alert(workspace, flow, contact, httpserver):
     assert event.notified
 
 
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_slack_message_and_a_failing_endpoint_is_recorded(workspace, flow, contact, httpserver):
     httpserver.expect_request("/services/T0/B0/x", method="POST").respond_with_response(Response("no", status=500))
     rule(workspace, metric="dead_letter_count", threshold=0, channel="slack",
@@ -105,6 +107,7 @@ def test_slack_message_and_a_failing_endpoint_is_recorded(workspace, flow, conta
     assert evaluate_alerts(now=NOW + timedelta(minutes=1)) == []  # the failed send still starts the cooldown
 
 
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_average_duration_and_stalled_executions(workspace, flow, contact, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     url = httpserver.url_for("/hook")
