@@ -127,6 +127,22 @@ def test_a_permanent_failure_without_failure_edge_is_a_dead_letter_at_once(make_
     assert list(execution.steps.values_list("node_id", flat=True)) == ["start", "hook"]
 
 
+def test_a_webhook_to_an_internal_address_fails_permanently_and_sends_nothing(make_flow, make_contact, run_jobs,
+                                                                             httpserver, settings):
+    """Saved while private networks were allowed, run after they were turned off (the default)."""
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = True
+    flow = make_flow(webhook_graph(httpserver.url_for("/hook")))
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = False
+    execution = services.send_flow(flow, [make_contact().pk]).enrolled[0]
+    run_jobs()
+    hook = Step.objects.get(execution=execution, node_id="hook")
+    assert (hook.status, hook.attempt, hook.outcome) == (Step.Status.FAILED, 1, "failure")
+    assert "Refused to call localhost: it resolves to" in hook.error and "loopback" in hook.error
+    assert list(execution.steps.values_list("node_id", flat=True)) == ["start", "hook", "fallback"]
+    assert httpserver.log == [] and not DeadLetter.objects.exists()
+
+
 def test_every_status_change_is_published_after_commit(make_flow, make_contact, run_jobs):
     from automation.models import Execution
     from automation.status import execution_status_changed, statuses_changed, step_status_changed

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from werkzeug import Response
 
 from automation.models import Execution
@@ -105,6 +106,26 @@ def test_slack_message_and_a_failing_endpoint_is_recorded(workspace, flow, conta
     event.refresh_from_db()
     assert not event.notified and "500" in event.notify_error
     assert evaluate_alerts(now=NOW + timedelta(minutes=1)) == []  # the failed send still starts the cooldown
+
+
+@pytest.mark.parametrize("channel", ["webhook", "slack"])
+def test_an_alert_to_an_internal_address_is_refused_and_recorded(workspace, flow, contact, httpserver, channel):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    rule(workspace, metric="error_rate", threshold=50, channel=channel, url=httpserver.url_for("/hook"), recipients="")
+    fail(flow, contact, 3, NOW - timedelta(minutes=1))
+    [event] = evaluate_alerts(now=NOW)
+    event.refresh_from_db()
+    assert not event.notified
+    assert event.notify_error.startswith("OutboundRefused: Refused to call localhost") and "loopback" in event.notify_error
+    assert httpserver.log == []
+
+
+def test_rule_urls_naming_internal_addresses_are_refused_on_save(workspace):
+    for url in ["http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/", "http://localhost/x"]:
+        with pytest.raises(ValidationError) as refused:
+            AlertRule(workspace=workspace, name="r", metric="failed_count", threshold=1, channel="webhook",
+                      url=url).clean()
+        assert "This URL cannot be called" in refused.value.message_dict["url"][0]
 
 
 @pytest.mark.usefixtures("outbound_to_localhost")
