@@ -8,6 +8,7 @@ and `REDIS_URL` switch it to PostgreSQL and a real Redis.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -296,6 +297,14 @@ ANYMAIL = {
     }.items()
     if value
 }
+
+# --- Outbound calls to user-supplied URLs (webhook nodes, alert webhooks) ------
+# Off by default: such URLs may not reach private, loopback, link-local (cloud
+# metadata), multicast, reserved or unspecified addresses (outbound.policy).
+# OUTBOUND_ALLOWED_NETWORKS lets a few networks through (comma-separated CIDRs).
+OUTBOUND_ALLOW_PRIVATE_NETWORKS = env_bool("OUTBOUND_ALLOW_PRIVATE_NETWORKS", default=False)
+OUTBOUND_ALLOWED_NETWORKS = [ipaddress.ip_network(network, strict=False)
+                             for network in env_list("OUTBOUND_ALLOWED_NETWORKS")]
 
 # --- Execution engine ------------------------------------------------------------
 # Retries of transient failures, by node type ("default" for the rest): attempts in

@@ -9,6 +9,7 @@ from django.db import models
 
 from contacts.tenancy import WorkspaceScopedModel, WorkspaceScopedQuerySet
 from monitoring.rollup_sql import HISTOGRAM_FIELDS, KEY_FIELDS
+from outbound.policy import literal_refusal
 
 
 class AlertRule(WorkspaceScopedModel):
@@ -73,6 +74,8 @@ class AlertRule(WorkspaceScopedModel):
                     errors["recipients"] = f"'{address}' is not an email address."
         elif not self.url:
             errors["url"] = f"A {self.get_channel_display()} alert needs a URL."
+        elif refusal := literal_refusal(self.url):
+            errors["url"] = f"This URL cannot be called: {refusal}."
         if self.window is not None and self.window <= timedelta(0):
             errors["window"] = "The window must be positive."
         if self.cooldown is not None and self.cooldown < timedelta(0):

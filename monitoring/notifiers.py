@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-import requests
 from django.conf import settings
 from django.core.mail import send_mail
+
+from outbound import http as outbound_http
 
 if TYPE_CHECKING:
     from monitoring.models import AlertEvent
@@ -49,13 +50,14 @@ def notify_email(event: "AlertEvent") -> None:
 
 
 def notify_webhook(event: "AlertEvent") -> None:
-    requests.post(event.rule.url, json=payload(event), timeout=TIMEOUT_SECONDS).raise_for_status()
+    """POST the alert; an internal address is refused (``OutboundRefused``), recorded on the event like any failure."""
+    outbound_http.post(event.rule.url, json=payload(event), timeout=TIMEOUT_SECONDS).raise_for_status()
 
 
 def notify_slack(event: "AlertEvent") -> None:
     """Slack incoming webhooks take ``{"text": ...}``."""
-    requests.post(event.rule.url, json={"text": f":rotating_light: {describe(event)}"},
-                  timeout=TIMEOUT_SECONDS).raise_for_status()
+    outbound_http.post(event.rule.url, json={"text": f":rotating_light: {describe(event)}"},
+                       timeout=TIMEOUT_SECONDS).raise_for_status()
 
 
 NOTIFIERS: dict[str, Notifier] = {"email": notify_email, "webhook": notify_webhook, "slack": notify_slack}

@@ -68,3 +68,9 @@ def outsider(other_workspace):
     user = _user("mallory", is_staff=True)
     Membership.objects.create(workspace=other_workspace, user=user, role=Membership.Role.ADMIN)
     return user
+
+
+@pytest.fixture
+def outbound_to_localhost(settings):
+    """Let webhook nodes and alert webhooks call the local test HTTP server (refused by default)."""
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = True

@@ -1,8 +1,9 @@
 """POST a JSON document to an outside URL.
 
 A timeout, a connection error, 429 or a 5xx answer is transient (retried with
-backoff); any other 4xx is permanent. The step's idempotency key goes along as
-the ``Idempotency-Key`` header so the receiver can recognise retries.
+backoff); any other 4xx is permanent, and so is a URL that :mod:`outbound`
+refuses (an internal address: nothing is sent). The step's idempotency key goes
+along as the ``Idempotency-Key`` header so the receiver can recognise retries.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import requests
 
 from automation.executors.base import Executor, NodeContext, NodeResult, executors
 from automation.providers import PermanentProviderError, TransientProviderError
+from outbound import http as outbound_http
+from outbound.policy import OutboundRefused
 
 MAX_RESPONSE_KEPT = 2000
 
@@ -32,7 +35,9 @@ class WebhookExecutor(Executor):
             return NodeResult(output={"would_post": url, "json": document})
         headers = {**(ctx.config.get("headers") or {}), "Idempotency-Key": ctx.idempotency_key}
         try:
-            response = requests.post(url, json=document, headers=headers, timeout=ctx.config.get("timeout", 10))
+            response = outbound_http.post(url, json=document, headers=headers, timeout=ctx.config.get("timeout", 10))
+        except OutboundRefused as exc:
+            raise PermanentProviderError(str(exc), provider="webhook") from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise TransientProviderError(f"{type(exc).__name__}: {exc}", provider="webhook") from exc
         except requests.RequestException as exc:

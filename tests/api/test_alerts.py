@@ -37,6 +37,9 @@ def test_invalid_rules_are_refused_with_field_errors(admin_api, workspace, other
     response = admin_api.post(url, {**WEBHOOK_RULE, "metric": "happiness"}, format="json")
     assert response.status_code == 400 and "metric" in response.json()
 
+    response = admin_api.post(url, {**WEBHOOK_RULE, "url": "http://169.254.169.254/latest/meta-data/"}, format="json")
+    assert response.status_code == 400 and "link-local" in response.json()["url"][0]
+
     foreign_flow = make_flow(other_workspace, "Theirs")
     response = admin_api.post(url, {**WEBHOOK_RULE, "flow": foreign_flow.pk}, format="json")
     assert response.status_code == 400 and "flow" in response.json()

@@ -78,6 +78,7 @@ def webhook_graph(url: str) -> dict:
     }
 
 
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_webhook_posts_json_and_retries_5xx(make_flow, make_contact, run_jobs, release_scheduled_jobs, httpserver):
     answers = iter([Response("busy", status=503), Response('{"ok": true}', status=200)])
     httpserver.expect_request("/hook", method="POST").respond_with_handler(lambda request: next(answers))
@@ -97,6 +98,7 @@ def test_webhook_posts_json_and_retries_5xx(make_flow, make_contact, run_jobs, r
     assert list(execution.steps.values_list("node_id", flat=True)) == ["start", "hook", "ok"]
 
 
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_webhook_4xx_fails_at_once_and_follows_the_failure_edge(make_flow, make_contact, run_jobs, httpserver):
     httpserver.expect_request("/hook").respond_with_data("no", status=400)
     execution = services.send_flow(make_flow(webhook_graph(httpserver.url_for("/hook"))),
@@ -109,6 +111,7 @@ def test_webhook_4xx_fails_at_once_and_follows_the_failure_edge(make_flow, make_
     assert not DeadLetter.objects.exists()
 
 
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_a_permanent_failure_without_failure_edge_is_a_dead_letter_at_once(make_flow, make_contact, run_jobs,
                                                                            httpserver):
     httpserver.expect_request("/hook").respond_with_data("gone", status=410)
@@ -122,6 +125,22 @@ def test_a_permanent_failure_without_failure_edge_is_a_dead_letter_at_once(make_
     dead = DeadLetter.objects.get(execution=execution)
     assert (dead.node_id, dead.attempts, dead.step.output["http_status"]) == ("hook", 1, 410)
     assert list(execution.steps.values_list("node_id", flat=True)) == ["start", "hook"]
+
+
+def test_a_webhook_to_an_internal_address_fails_permanently_and_sends_nothing(make_flow, make_contact, run_jobs,
+                                                                             httpserver, settings):
+    """Saved while private networks were allowed, run after they were turned off (the default)."""
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = True
+    flow = make_flow(webhook_graph(httpserver.url_for("/hook")))
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = False
+    execution = services.send_flow(flow, [make_contact().pk]).enrolled[0]
+    run_jobs()
+    hook = Step.objects.get(execution=execution, node_id="hook")
+    assert (hook.status, hook.attempt, hook.outcome) == (Step.Status.FAILED, 1, "failure")
+    assert "Refused to call localhost: it resolves to" in hook.error and "loopback" in hook.error
+    assert list(execution.steps.values_list("node_id", flat=True)) == ["start", "hook", "fallback"]
+    assert httpserver.log == [] and not DeadLetter.objects.exists()
 
 
 def test_every_status_change_is_published_after_commit(make_flow, make_contact, run_jobs):

@@ -74,6 +74,24 @@ def test_per_type_config(node_index, data, field):
     assert errors[0]["node_id"] == graph["nodes"][node_index]["id"]
 
 
+def webhook_graph(url: str) -> dict:
+    return {"nodes": [node("start", "trigger", 0, 0), node("hook", "webhook", 0, 100, url=url)],
+            "edges": [edge("start", "hook")]}
+
+
+@pytest.mark.parametrize("url, reason", [("http://10.0.0.5/x", "private"), ("http://[::1]/", "loopback"),
+                                         ("ftp://hooks.example.com/", "only http and https")])
+def test_webhook_urls_naming_internal_addresses_are_refused(url, reason):
+    (error,) = errors_of(webhook_graph(url))
+    assert (error["node_id"], error["field"]) == ("hook", "data.url") and reason in error["message"]
+
+
+def test_webhook_urls_to_public_hosts_or_allowed_private_networks_pass(settings):
+    assert errors_of(webhook_graph("https://hooks.example.com/x")) == []
+    settings.OUTBOUND_ALLOW_PRIVATE_NETWORKS = True
+    assert errors_of(webhook_graph("http://10.0.0.5/x")) == []
+
+
 def test_condition_rules_are_validated():
     graph = negative_sentiment_graph()
     graph["nodes"][1]["data"]["rules"] = [{"field": "event.score", "operator": "between", "value": 1}]

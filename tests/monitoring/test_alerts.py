@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from werkzeug import Response
 
 from automation.models import Execution
@@ -75,6 +76,7 @@ def test_old_failures_and_other_workspaces_do_not_count(workspace, other_workspa
     assert mail.outbox == []
 
 
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_webhook_receives_the_alert(workspace, flow, contact, httpserver):
     httpserver.expect_oneshot_request("/hooks/alerts", method="POST").respond_with_data("ok")
     rule(workspace, metric="error_rate", threshold=50, channel="webhook",
@@ -90,6 +92,7 @@ def test_webhook_receives_the_alert(workspace, flow, contact, httpserver):
     assert event.notified
 
 
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_slack_message_and_a_failing_endpoint_is_recorded(workspace, flow, contact, httpserver):
     httpserver.expect_request("/services/T0/B0/x", method="POST").respond_with_response(Response("no", status=500))
     rule(workspace, metric="dead_letter_count", threshold=0, channel="slack",
@@ -105,6 +108,27 @@ def test_slack_message_and_a_failing_endpoint_is_recorded(workspace, flow, conta
     assert evaluate_alerts(now=NOW + timedelta(minutes=1)) == []  # the failed send still starts the cooldown
 
 
+@pytest.mark.parametrize("channel", ["webhook", "slack"])
+def test_an_alert_to_an_internal_address_is_refused_and_recorded(workspace, flow, contact, httpserver, channel):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    rule(workspace, metric="error_rate", threshold=50, channel=channel, url=httpserver.url_for("/hook"), recipients="")
+    fail(flow, contact, 3, NOW - timedelta(minutes=1))
+    [event] = evaluate_alerts(now=NOW)
+    event.refresh_from_db()
+    assert not event.notified
+    assert event.notify_error.startswith("OutboundRefused: Refused to call localhost") and "loopback" in event.notify_error
+    assert httpserver.log == []
+
+
+def test_rule_urls_naming_internal_addresses_are_refused_on_save(workspace):
+    for url in ["http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/", "http://localhost/x"]:
+        with pytest.raises(ValidationError) as refused:
+            AlertRule(workspace=workspace, name="r", metric="failed_count", threshold=1, channel="webhook",
+                      url=url).clean()
+        assert "This URL cannot be called" in refused.value.message_dict["url"][0]
+
+
+@pytest.mark.usefixtures("outbound_to_localhost")
 def test_average_duration_and_stalled_executions(workspace, flow, contact, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     url = httpserver.url_for("/hook")
