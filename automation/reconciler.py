@@ -105,7 +105,7 @@ def _job_alive(job_id: str, started_cutoff: datetime) -> bool:
         job = Job.fetch(job_id, connection=queueing.get_queue().connection)
     except NoSuchJobError:
         return False
-    status = job.get_status()
+    status = job.get_status(refresh=False)  # Job.fetch just read it
     if status == JobStatus.STARTED:
         return job.started_at is not None and job.started_at > started_cutoff
     return status in WAITING_TO_RUN
