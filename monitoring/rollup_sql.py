@@ -38,6 +38,7 @@ DAILY = "monitoring_executiondailyrollup"
 CHANGES = "monitoring_executionrollupchange"
 SOURCE = "automation_execution"
 TRIGGER = "monitoring_execution_rollup"
+EVENTS = ("insert", "update", "delete")  # one trigger ``{TRIGGER}_{event}`` each
 # Serialises folds and rebuilds on PostgreSQL (pg_advisory_xact_lock key: "rollup" in ASCII).
 LOCK_KEY = 0x726F6C6C7570
 
@@ -104,7 +105,7 @@ END $$;""",
 
 
 def postgresql_remove() -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {TRIGGER}_{event} ON {SOURCE};" for event in ("insert", "update", "delete")] + [
+    return [f"DROP TRIGGER IF EXISTS {TRIGGER}_{event} ON {SOURCE};" for event in EVENTS] + [
         f"DROP FUNCTION IF EXISTS {TRIGGER}();"
     ]
 
@@ -134,7 +135,7 @@ def sqlite_install() -> list[str]:
 
 
 def sqlite_remove() -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {TRIGGER}_{event};" for event in ("insert", "update", "delete")]
+    return [f"DROP TRIGGER IF EXISTS {TRIGGER}_{event};" for event in EVENTS]
 
 
 # Fold and rebuild (both vendors) ---------------------------------------------------------------

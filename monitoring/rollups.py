@@ -84,7 +84,7 @@ def has_rollups(using: str = "default") -> bool:
 def ensure_triggers(using: str = "default") -> bool:
     """Re-create the triggers and rebuild if any is missing (True when it had to)."""
     connection = connections[using]
-    if not has_rollups(using) or _installed(using) == 3:
+    if not has_rollups(using) or _installed(using) == len(rollup_sql.EVENTS):
         return False
     with transaction.atomic(using=using):
         _execute(using, rollup_sql.remove(connection.vendor) + rollup_sql.install(connection.vendor))
