@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/flows_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-# The RQ worker class production runs (``manage.py rqworker``, see settings.RQ).
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "automation.worker.EngineWorker")
+# Another RQ worker class to measure; by default the one production runs (settings.RQ).
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "")
 
 
 def configure_environment() -> dict[str, str]:
@@ -78,6 +78,13 @@ def percentile(values: list[float], share: float) -> float:
 
 
 # --- worker processes -------------------------------------------------------------------
+def worker_command(*, burst: bool = False, scheduler: bool = False) -> list[str]:
+    """``manage.py rqworker`` on the engine's queue, quiet, as a bench or fault test starts it."""
+    return [sys.executable, str(ROOT / "manage.py"), "rqworker", "default", "-v", "0",
+            *(["--worker-class", WORKER_CLASS] if WORKER_CLASS else []),
+            *(["--burst"] if burst else []), *(["--with-scheduler"] if scheduler else [])]
+
+
 def start_workers(count: int, *, env: dict[str, str] | None = None, scheduler: bool = False) -> list[subprocess.Popen]:
     """Start ``count`` ``manage.py rqworker`` processes and wait until all registered with Redis."""
     from rq import Worker
@@ -86,11 +93,8 @@ def start_workers(count: int, *, env: dict[str, str] | None = None, scheduler: b
 
     connection = get_queue().connection
     before = Worker.count(connection=connection)
-    command = [sys.executable, str(ROOT / "manage.py"), "rqworker", "default", "--worker-class", WORKER_CLASS, "-v", "0"]
-    if scheduler:
-        command.append("--with-scheduler")
     processes = [
-        subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
+        subprocess.Popen(worker_command(scheduler=scheduler), cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(count)
     ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import timedelta
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from automation import services
 from automation.models import Execution
-from bench.common import ROOT, WORKER_CLASS, start_workers, stop_workers
+from bench.common import ROOT, start_workers, stop_workers, worker_command
 from contacts.models import Contact
 from flows.demo import edge, node
 from flows.models import Flow
@@ -80,9 +79,7 @@ def burst(worker_env: dict[str, str]) -> Callable[..., None]:
     """Run one ``rqworker --burst`` process until the queue is empty."""
 
     def run(*, scheduler: bool = False) -> None:
-        command = [sys.executable, str(ROOT / "manage.py"), "rqworker", "default", "--burst", "-v", "0",
-                   "--worker-class", WORKER_CLASS] + (["--with-scheduler"] if scheduler else [])
-        subprocess.run(command, cwd=ROOT, env={**os.environ, **worker_env}, check=True, timeout=120,
+        subprocess.run(worker_command(burst=True, scheduler=scheduler), cwd=ROOT, env={**os.environ, **worker_env}, check=True, timeout=120,
                        stdout=subprocess.DEVNULL)
 
     return run
