@@ -11,7 +11,6 @@ import os
 import subprocess
 from datetime import timedelta
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
